@@ -24,7 +24,7 @@ void ReceptionStats::restart(uint16_t sequence) {
   have_transit_ = false;
 }
 
-bool ReceptionStats::on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_t arrival_us) {
+bool ReceptionStats::on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_t arrival_us, bool update_jitter) {
   if (!started_) {
     started_ = true;
     restart(sequence);
@@ -43,6 +43,7 @@ bool ReceptionStats::on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_
     // else: duplicate or reordered within kMaxMisorder; counted below.
   }
   ++received_;
+  if (!update_jitter) return true;
 
   // A.8: transit time in timestamp units; its change between packets is the
   // jitter sample. Arrival converted with 64-bit math to avoid overflow.

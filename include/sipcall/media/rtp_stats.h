@@ -15,7 +15,9 @@ class ReceptionStats {
   // Records one packet. arrival_us is a monotonic arrival time [us].
   // Returns false when the packet is rejected as a big sequence jump (it
   // then needs a second, consecutive packet to resynchronise, as in A.1).
-  bool on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_t arrival_us);
+  // update_jitter=false for packets whose timestamp is no sampling instant
+  // (RFC 4733 events keep the start timestamp for the whole event).
+  bool on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_t arrival_us, bool update_jitter = true);
 
   bool started() const { return started_; }
   uint64_t received() const { return received_; }             // packets accepted [count]

@@ -1,0 +1,13 @@
+// The subcommands. Each takes its options, runs to completion and returns the
+// exit code; all output goes through the Reporter.
+#pragma once
+
+#include "sipcall/error.h"
+#include "sipcall/options.h"
+#include "sipcall/reporter.h"
+
+namespace sipcall {
+
+ExitCode run_register(const GlobalOptions& global, const RegisterOptions& options, Reporter& reporter);
+
+}  // namespace sipcall

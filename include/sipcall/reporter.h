@@ -1,0 +1,42 @@
+// Everything sip-call tells the user goes through the Reporter: human lines on
+// stderr, and with --json one JSON object per line on stdout (event lines
+// while running, the report last). It also holds the one redaction rule: the
+// password never leaves the process, whatever path a string took.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "sipcall/json_writer.h"
+#include "sipcall/sip_trace.h"
+
+namespace sipcall {
+
+class Reporter {
+ public:
+  Reporter(bool json, bool verbose, std::FILE* human = stderr, std::FILE* machine = stdout)
+      : json_(json), verbose_(verbose), human_(human), machine_(machine) {}
+
+  // Anything equal to `secret` is replaced in all later output.
+  void add_secret(const std::string& secret);
+
+  void line(const std::string& text);            // one human line
+  void warn(const std::string& text);            // "sip-call: warning: ..."
+  void trace(const SipTrace& trace);             // with -v: the whole message, redacted
+  void event(const JsonObject& event);           // with --json: an event line
+  void report(const JsonObject& report);         // with --json: the final report
+  bool json() const { return json_; }
+  bool verbose() const { return verbose_; }
+
+  std::string redact(std::string text) const;
+
+ private:
+  void write(std::FILE* f, const std::string& text);
+  bool json_;
+  bool verbose_;
+  std::FILE* human_;
+  std::FILE* machine_;
+  std::string secret_;
+};
+
+}  // namespace sipcall

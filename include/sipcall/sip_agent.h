@@ -1,0 +1,80 @@
+// SipAgent: the only module that talks to Sofia-SIP (nua). It turns nua's one
+// callback into typed SipEvents and offers the few operations sip-call needs.
+//
+// Threading: everything runs on the thread that calls run_for(); the agent is
+// not thread-safe. Ownership: the listener must outlive the agent.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sipcall/error.h"
+#include "sipcall/server_url.h"
+#include "sipcall/sip_trace.h"
+
+namespace sipcall {
+
+struct AgentOptions {
+  ServerUrl server;           // where to send everything (outbound proxy)
+  std::string server_address; // numeric address of server.host, resolved by the caller
+  std::string domain;         // SIP domain of the AOR and the registrar (e.g. "1453.3cx.cloud")
+  std::string user;           // extension / user part of the AOR
+  std::string auth_user;      // digest username (3CX: authentication ID); empty = user
+  std::string display_name;
+  std::string password;       // never logged; only handed to Sofia's digest code
+  std::string ca_file;        // TLS trust for sips:/tls (empty = system CAs)
+  bool insecure = false;      // no TLS verification
+  int connect_timeout_s = 10;
+  std::string user_agent = "sip-call/0.1";
+};
+
+enum class SipEventType {
+  trace,                // a message was sent or received (SipEvent::trace)
+  registered,           // 2xx to REGISTER (also each refresh)
+  registration_failed,  // final failure of REGISTER
+  unregistered,         // 2xx to the un-REGISTER, or its failure (status tells)
+  shutdown_complete,    // the agent released every transaction and connection
+};
+
+struct SipEvent {
+  SipEventType type = SipEventType::trace;
+  int status = 0;            // SIP status code, or 0
+  std::string phrase;        // reason phrase
+  bool from_network = true;  // false: Sofia made the response up (timeout, transport error)
+  int expires_s = -1;        // registered: binding lifetime granted [s]
+  std::string detail;        // transport diagnosis when from_network is false
+  SipTrace trace;            // type == trace
+};
+
+class SipListener {
+ public:
+  virtual ~SipListener() = default;
+  virtual void on_sip_event(const SipEvent& event) = 0;
+};
+
+class SipAgent {
+ public:
+  // Binds the local transport and, for ws/wss, starts the WebSocket bridge.
+  static Result<std::unique_ptr<SipAgent>> create(const AgentOptions& options, SipListener& listener);
+  ~SipAgent();
+
+  // Runs Sofia's event loop for up to `ms` milliseconds.
+  void run_for(int ms);
+
+  // REGISTER our contact for `expires_s`; nua refreshes it before expiry
+  // until unregister(). A failed authentication is never retried.
+  void register_binding(int expires_s);
+  // Removes only our own binding.
+  void unregister();
+  // Releases everything; shutdown_complete follows.
+  void shutdown();
+
+  std::string aor() const;  // sip:user@domain
+  struct Impl;
+
+ private:
+  explicit SipAgent(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sipcall

@@ -1,0 +1,134 @@
+#include "sipcall/account.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace sipcall {
+
+namespace {
+
+Result<std::string> resolve(const std::string& host, Transport transport) {
+  if (is_ip_literal(host)) return host;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = transport == Transport::udp ? SOCK_DGRAM : SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0 || !res) return Error::network("cannot resolve server host '" + host + "': " + gai_strerror(rc));
+  // Prefer IPv4: most PBXs listen there first.
+  addrinfo* pick = res;
+  for (addrinfo* a = res; a; a = a->ai_next)
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  char buf[INET6_ADDRSTRLEN] = {0};
+  const void* addr = pick->ai_family == AF_INET
+                         ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(pick->ai_addr)->sin_addr)
+                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(pick->ai_addr)->sin6_addr);
+  inet_ntop(pick->ai_family, addr, buf, sizeof buf);
+  freeaddrinfo(res);
+  return std::string(buf);
+}
+
+bool valid_user(const std::string& u) {
+  if (u.empty()) return false;
+  for (unsigned char c : u)
+    if (!(std::isalnum(c) || std::strchr("-_.!~*'()&=+$,;?/%#", c))) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
+  AgentOptions o;
+  if (g.server.empty()) return Error::usage("--server is required (e.g. wss://pbx.example.com/ws)");
+  auto url = parse_server_url(g.server);
+  if (!url.ok()) return url.error();
+  o.server = url.value();
+
+  if (g.user.empty()) return Error::usage("--user is required (the extension, e.g. 101)");
+  std::string user = g.user;
+  std::string domain = g.domain;
+  if (user.rfind("sip:", 0) == 0) user = user.substr(4);
+  if (auto at = user.find('@'); at != std::string::npos) {
+    if (domain.empty()) domain = user.substr(at + 1);
+    user = user.substr(0, at);
+  }
+  if (!valid_user(user)) return Error::usage("invalid --user '" + g.user + "'");
+  if (domain.empty()) domain = o.server.host;
+  o.user = user;
+  o.domain = domain;
+  o.auth_user = g.auth_user;
+  o.display_name = g.display_name;
+  if (o.display_name.find_first_of("\"\r\n") != std::string::npos)
+    return Error::usage("--display-name must not contain quotes or line breaks");
+  o.password = g.password;
+  o.ca_file = g.ca_file;
+  if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
+    return Error::usage("cannot read --ca-file '" + o.ca_file + "': " + std::strerror(errno));
+  o.insecure = g.insecure;
+  o.connect_timeout_s = std::max(1, static_cast<int>(g.timeout_s + 0.999));
+  o.user_agent = g.user_agent;
+
+  auto address = resolve(o.server.host, o.server.transport);
+  if (!address.ok()) return address.error();
+  o.server_address = address.value();
+  return o;
+}
+
+Result<std::string> load_password(const std::string& from_flag, const std::string& password_file,
+                                  bool prompt_allowed) {
+  if (!from_flag.empty()) return from_flag;
+  if (!password_file.empty()) {
+    std::ifstream in(password_file);
+    if (!in) return Error::usage("cannot read --password-file '" + password_file + "': " + std::strerror(errno));
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) return Error::usage("--password-file '" + password_file + "' is empty");
+    return line;
+  }
+  if (const char* env = std::getenv("SIP_CALL_PASSWORD"); env && *env) return std::string(env);
+  if (prompt_allowed && isatty(STDIN_FILENO)) {
+    std::cerr << "SIP password: " << std::flush;
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+    return line;
+  }
+  return std::string();  // no password: requests go out without credentials
+}
+
+bool scrub_password_from_argv(int argc, char** argv) {
+  bool scrubbed = false;
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (std::strcmp(arg, "--") == 0) break;
+    char* value = nullptr;
+    if ((std::strcmp(arg, "--password") == 0 || std::strcmp(arg, "-p") == 0) && i + 1 < argc) value = argv[i + 1];
+    else if (std::strncmp(arg, "--password=", 11) == 0) value = arg + 11;
+    if (value) {
+      std::memset(value, '*', std::strlen(value));
+      scrubbed = true;
+    }
+  }
+  return scrubbed;
+}
+
+}  // namespace sipcall

@@ -1,0 +1,33 @@
+#include "sipcall/signals.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace sipcall {
+
+namespace {
+std::atomic<int> g_signals{0};
+
+void on_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) {
+    static const char msg[] = "sip-call: second signal, exiting now\n";
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+    _exit(130);
+  }
+}
+}  // namespace
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int signals_received() { return g_signals.load(); }
+
+}  // namespace sipcall

@@ -1,0 +1,339 @@
+// The Sofia-SIP adapter. Sofia's single nua callback is translated here, and
+// only here, into SipEvents; nothing else in sip-call includes <sofia-sip/...>.
+#include "sipcall/sip_agent.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
+#include <sofia-sip/url.h>
+
+#include "sipcall/ws_bridge.h"
+#include "sofia_ws_tport.h"
+
+// Sofia's log objects, exported by the library without public headers.
+extern "C" su_log_t tport_log[];
+extern "C" su_log_t nta_log[];
+extern "C" su_log_t nua_log[];
+
+namespace sipcall {
+
+namespace {
+
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+}  // namespace
+
+struct SipAgent::Impl {
+  AgentOptions options;
+  SipListener* listener = nullptr;
+  su_root_t* root = nullptr;
+  nua_t* nua = nullptr;
+  nua_handle_t* registration = nullptr;
+  std::unique_ptr<WsBridge> bridge;
+  std::string tls_dir;  // holds cafile.pem for Sofia's TLS (it wants a directory)
+
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  SofiaTraceParser trace_parser;
+  // The last response that really arrived, to tell it from one Sofia made up.
+  int last_rx_status = 0;
+  std::string last_rx_cseq;
+  std::string sent_contact;  // Contact URI of our last REGISTER
+  bool register_auth_sent = false;
+  bool unregistering = false;
+
+  ~Impl();
+  void emit(SipEvent e) { listener->on_sip_event(e); }
+  void on_log_text(const char* fmt, va_list ap);
+  void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
+  void on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
+  bool from_network(int status, sip_t const* sip) const;
+  std::string transport_detail() const;
+  int granted_expires(sip_t const* sip) const;
+  bool authenticate(nua_handle_t* nh, sip_t const* sip);
+};
+
+namespace {
+
+SipAgent::Impl* g_trace_owner = nullptr;  // su_log redirection has one global sink
+
+void trace_logger(void*, char const* fmt, va_list ap) {
+  if (g_trace_owner) g_trace_owner->on_log_text(fmt, ap);
+}
+
+void quiet_logger(void*, char const*, va_list) {}
+
+void nua_callback(nua_event_t event, int status, char const* phrase, nua_t*, nua_magic_t* magic,
+                  nua_handle_t* nh, nua_hmagic_t*, sip_t const* sip, tagi_t[]) {
+  static_cast<SipAgent::Impl*>(magic)->on_nua_event(event, status, phrase ? phrase : "", nh, sip);
+}
+
+}  // namespace
+
+void SipAgent::Impl::on_log_text(const char* fmt, va_list ap) {
+  char buf[4096];
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  if (n <= 0) return;
+  SipTrace trace;
+  std::string_view text(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
+  while (trace_parser.feed(text, trace)) {
+    text = {};
+    trace.elapsed_ms = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    if (!trace.outgoing) {
+      if (int status = response_status(trace.text)) {
+        last_rx_status = status;
+        last_rx_cseq = cseq(trace.text);
+      }
+    } else if (start_line(trace.text).rfind("REGISTER ", 0) == 0) {
+      auto pos = trace.text.find("\r\nContact:");
+      if (pos == std::string::npos) pos = trace.text.find("\r\nm:");
+      if (pos != std::string::npos) {
+        auto lt = trace.text.find('<', pos), gt = trace.text.find('>', pos);
+        auto eol = trace.text.find("\r\n", pos + 2);
+        if (lt != std::string::npos && gt != std::string::npos && gt < eol) sent_contact = trace.text.substr(lt + 1, gt - lt - 1);
+      }
+    }
+    SipEvent e;
+    e.type = SipEventType::trace;
+    e.trace = std::move(trace);
+    emit(std::move(e));
+  }
+}
+
+bool SipAgent::Impl::from_network(int status, sip_t const* sip) const {
+  if (!sip || !sip->sip_cseq) return false;
+  std::string expected = std::to_string(sip->sip_cseq->cs_seq) + " " + (sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
+  return last_rx_status == status && last_rx_cseq == expected;
+}
+
+std::string SipAgent::Impl::transport_detail() const {
+  if (bridge) {
+    auto e = bridge->last_error();
+    if (!e.empty()) return e;
+  }
+  return {};
+}
+
+int SipAgent::Impl::granted_expires(sip_t const* sip) const {
+  if (!sip) return -1;
+  for (sip_contact_t const* m = sip->sip_contact; m; m = m->m_next) {
+    char* uri = url_as_string(nullptr, m->m_url);
+    bool ours = uri && (sent_contact.empty() || sent_contact == uri);
+    su_free(nullptr, uri);
+    if (ours && m->m_expires) return std::atoi(m->m_expires);
+  }
+  if (sip->sip_expires) return static_cast<int>(sip->sip_expires->ex_delta);
+  return -1;
+}
+
+bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip) {
+  msg_auth_t const* challenge = sip->sip_www_authenticate ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
+  if (!challenge || !challenge->au_scheme) return false;
+  char const* realm = msg_params_find(challenge->au_params, "realm=");
+  std::string credentials = std::string(challenge->au_scheme) + ":" + (realm ? realm : "\"\"") + ":" +
+                            (options.auth_user.empty() ? options.user : options.auth_user) + ":" + options.password;
+  nua_authenticate(nh, NUTAG_AUTH(credentials.c_str()), TAG_END());
+  // Scrub our copy; Sofia keeps its own in the handle's memory home.
+  std::fill(credentials.begin(), credentials.end(), '\0');
+  return true;
+}
+
+void SipAgent::Impl::on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
+                                          sip_t const* sip) {
+  if (status < 200) return;
+  bool network = from_network(status, sip);
+  if ((status == 401 || status == 407) && network && sip && !register_auth_sent && !options.password.empty()) {
+    register_auth_sent = authenticate(nh, sip);
+    if (register_auth_sent) return;
+  }
+  SipEvent e;
+  e.status = status;
+  e.phrase = phrase;
+  e.from_network = network;
+  if (!network) e.detail = transport_detail();
+  if (event == nua_r_unregister) {
+    e.type = SipEventType::unregistered;
+  } else if (status >= 200 && status < 300) {
+    e.type = SipEventType::registered;
+    e.expires_s = granted_expires(sip);
+    register_auth_sent = false;  // a refresh may be challenged again with a new nonce
+  } else {
+    e.type = SipEventType::registration_failed;
+  }
+  emit(std::move(e));
+}
+
+void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
+                                  sip_t const* sip) {
+  switch (event) {
+    case nua_r_register:
+    case nua_r_unregister:
+      on_register_response(event, status, phrase, nh, sip);
+      break;
+    case nua_r_shutdown:
+      if (status >= 200) {
+        SipEvent e;
+        e.type = SipEventType::shutdown_complete;
+        e.status = status;
+        emit(std::move(e));
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+SipAgent::Impl::~Impl() {
+  if (registration) nua_handle_destroy(registration);
+  if (nua) nua_destroy(nua);
+  if (root) su_root_destroy(root);
+  if (g_trace_owner == this) g_trace_owner = nullptr;
+  bridge.reset();
+  if (!tls_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(tls_dir, ec);
+  }
+}
+
+Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, SipListener& listener) {
+  static bool su_ready = su_init() == 0;
+  if (!su_ready) return Error::internal("Sofia-SIP: su_init failed");
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->listener = &listener;
+
+  // Messages are traced through su_log_default; Sofia's own debug chatter is
+  // not for users (it may also echo parts of requests).
+  g_trace_owner = impl.get();
+  su_log_redirect(su_log_default, trace_logger, nullptr);
+  su_log_redirect(tport_log, quiet_logger, nullptr);
+  su_log_redirect(nta_log, quiet_logger, nullptr);
+  su_log_redirect(nua_log, quiet_logger, nullptr);
+
+  impl->root = su_root_create(impl.get());
+  if (!impl->root) return Error::internal("Sofia-SIP: cannot create event loop");
+
+  const ServerUrl& server = options.server;
+  std::string transport(transport_name(server.transport));
+  std::string local_bind;
+  std::string proxy;
+  std::string maddr = ";maddr=" + url_host(options.server_address);
+
+  switch (server.transport) {
+    case Transport::ws:
+    case Transport::wss: {
+      WsBridgeOptions wo;
+      wo.server = server;
+      wo.ca_file = options.ca_file;
+      wo.insecure = options.insecure;
+      wo.connect_timeout_s = options.connect_timeout_s;
+      auto bridge = WsBridge::start(wo);
+      if (!bridge.ok()) return bridge.error();
+      impl->bridge = std::move(bridge.value());
+      if (!sofia_ws::register_transport(transport == "ws" ? "ws" : "wss", impl->bridge->address(),
+                                        impl->bridge->address_length()))
+        return Error::internal("Sofia-SIP: cannot register the WebSocket transport");
+      local_bind = "sip:*:*;transport=tcp";
+      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
+      break;
+    }
+    case Transport::tls: {
+      char templ[] = "/tmp/sip-call-tls-XXXXXX";
+      if (!mkdtemp(templ)) return Error::internal("cannot create a temporary directory for TLS");
+      impl->tls_dir = templ;
+      std::string ca = options.ca_file.empty() ? kSystemCaBundle : std::filesystem::absolute(options.ca_file).string();
+      if (symlink(ca.c_str(), (impl->tls_dir + "/cafile.pem").c_str()) != 0)
+        return Error::internal("cannot prepare TLS trust store");
+      local_bind = "sips:*:*;transport=tls";
+      proxy = "sips:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=tls" + maddr;
+      break;
+    }
+    default:
+      local_bind = "sip:*:*;transport=" + transport;
+      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
+      break;
+  }
+
+  unsigned verify = options.insecure ? TPTLS_VERIFY_NONE : TPTLS_VERIFY_SUBJECTS_OUT;
+  bool ws = server.transport == Transport::ws || server.transport == Transport::wss;
+  impl->nua = nua_create(
+      impl->root, nua_callback, impl.get(),
+      TAG_IF(server.transport != Transport::tls, NUTAG_URL(local_bind.c_str())),
+      TAG_IF(server.transport == Transport::tls, NUTAG_SIPS_URL(local_bind.c_str())),
+      TAG_IF(server.transport == Transport::tls, NUTAG_CERTIFICATE_DIR(impl->tls_dir.c_str())),
+      TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_POLICY(verify)),
+      TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_DATE(!options.insecure)),
+      TAG_IF(ws, TPTAG_PUBLIC(sofia_ws::kPublicType)),
+      TAG_IF(server.transport == Transport::tcp || server.transport == Transport::tls, TPTAG_SERVER(0)),
+      NUTAG_PROXY(proxy.c_str()),
+      // The server's view of our address is not ours to register: keep the
+      // Contact we bound, and do not send OPTIONS probes of our own.
+      NUTAG_OUTBOUND("no-natify no-options-keepalive no-validate"),
+      NUTAG_M_USERNAME(options.user.c_str()),
+      TAG_IF(!options.display_name.empty(), NUTAG_M_DISPLAY(options.display_name.c_str())),
+      SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
+      TPTAG_LOG(1),
+      // A closed connection fails the transaction now, not after timer F.
+      TPTAG_SDWN_ERROR(1),
+      TAG_END());
+  if (!impl->nua) {
+    auto detail = impl->transport_detail();
+    return Error::network("cannot open a local " + transport_label(server.transport) + " transport" +
+                          (detail.empty() ? "" : ": " + detail));
+  }
+  std::string from = "sip:" + options.user + "@" + url_host(options.domain);
+  nua_set_params(impl->nua, SIPTAG_FROM_STR(from.c_str()), TAG_END());
+  return std::unique_ptr<SipAgent>(new SipAgent(std::move(impl)));
+}
+
+SipAgent::SipAgent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SipAgent::~SipAgent() = default;
+
+void SipAgent::run_for(int ms) { su_root_step(impl_->root, ms); }
+
+std::string SipAgent::aor() const { return "sip:" + impl_->options.user + "@" + url_host(impl_->options.domain); }
+
+void SipAgent::register_binding(int expires_s) {
+  auto& i = *impl_;
+  std::string to = aor();
+  std::string registrar = "sip:" + url_host(i.options.domain);
+  if (!i.registration) {
+    std::string from = i.options.display_name.empty()
+                           ? "<" + to + ">"
+                           : "\"" + i.options.display_name + "\" <" + to + ">";
+    i.registration = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(to.c_str()), SIPTAG_FROM_STR(from.c_str()), TAG_END());
+  }
+  i.register_auth_sent = false;
+  std::string expires = std::to_string(expires_s);
+  nua_register(i.registration, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
+}
+
+void SipAgent::unregister() {
+  auto& i = *impl_;
+  if (!i.registration) return;
+  i.register_auth_sent = false;
+  nua_unregister(i.registration, TAG_END());
+}
+
+void SipAgent::shutdown() { nua_shutdown(impl_->nua); }
+
+}  // namespace sipcall

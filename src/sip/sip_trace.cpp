@@ -1,0 +1,119 @@
+#include "sipcall/sip_trace.h"
+
+#include <cctype>
+#include <charconv>
+#include <regex>
+
+namespace sipcall {
+
+namespace {
+constexpr std::string_view kSeparator = "   ------------------------------------------------------------------------\n";
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+}  // namespace
+
+std::string_view start_line(std::string_view message) {
+  auto eol = message.find_first_of("\r\n");
+  return message.substr(0, eol);
+}
+
+int response_status(std::string_view message) {
+  auto line = start_line(message);
+  if (line.rfind("SIP/2.0 ", 0) != 0 || line.size() < 11) return 0;
+  int status = 0;
+  auto [p, ec] = std::from_chars(line.data() + 8, line.data() + 11, status);
+  return ec == std::errc() ? status : 0;
+}
+
+std::string flow_label(std::string_view message) {
+  auto line = start_line(message);
+  if (response_status(message)) return std::string(line.substr(8));
+  return std::string(line);
+}
+
+std::string cseq(std::string_view message) {
+  size_t pos = 0;
+  while (pos < message.size()) {
+    auto eol = message.find('\n', pos);
+    auto line = message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (line.empty() || line == "\r") break;
+    if (starts_with_ci(line, "cseq:")) {
+      auto v = line.substr(5);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
+      return std::string(v);
+    }
+    if (eol == std::string_view::npos) break;
+    pos = eol + 1;
+  }
+  return {};
+}
+
+std::string redact_sip_message(std::string_view message) {
+  static const std::regex secret_param(R"(((?:^|[\s,;])(?:response|cnonce|password|pwd)\s*=\s*)("[^"]*"|[^\s,;\r\n]*))",
+                                       std::regex::icase);
+  std::string out;
+  size_t pos = 0;
+  while (pos < message.size()) {
+    auto eol = message.find('\n', pos);
+    std::string line(message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos + 1));
+    pos = eol == std::string_view::npos ? message.size() : eol + 1;
+    if (starts_with_ci(line, "authorization:") || starts_with_ci(line, "proxy-authorization:"))
+      line = std::regex_replace(line, secret_param, "$1\"<redacted>\"");
+    out += line;
+  }
+  return out;
+}
+
+bool SofiaTraceParser::feed(std::string_view text, SipTrace& out) {
+  pending_.append(text);
+  for (;;) {
+    // A dump starts with "recv|send N bytes from|to proto/[addr]:port at hh:mm:ss.us:\n"
+    // followed by a separator line; the message ends at the next separator.
+    auto start = pending_.find(" bytes ");
+    if (start == std::string::npos) {
+      if (pending_.size() > 1 << 20) pending_.clear();
+      return false;
+    }
+    auto line_begin = pending_.rfind('\n', start);
+    line_begin = line_begin == std::string::npos ? 0 : line_begin + 1;
+    auto first_sep = pending_.find(kSeparator, start);
+    if (first_sep == std::string::npos) return false;
+    auto body_begin = first_sep + kSeparator.size();
+    auto second_sep = pending_.find(kSeparator, body_begin);
+    if (second_sep == std::string::npos) return false;
+
+    std::string stamp = pending_.substr(line_begin, first_sep - line_begin);
+    std::string raw = pending_.substr(body_begin, second_sep - body_begin);
+    pending_.erase(0, second_sep + kSeparator.size());
+
+    SipTrace trace;
+    trace.outgoing = stamp.rfind("send", 0) == 0 || stamp.rfind("sent", 0) == 0;
+    auto peer_begin = stamp.find(trace.outgoing ? " to " : " from ");
+    auto peer_end = stamp.rfind(" at ");
+    if (peer_begin != std::string::npos && peer_end != std::string::npos && peer_end > peer_begin) {
+      peer_begin += trace.outgoing ? 4 : 6;
+      trace.peer = stamp.substr(peer_begin, peer_end - peer_begin);
+    }
+    // Every line is indented by three spaces; restore CRLF line ends.
+    size_t pos = 0;
+    while (pos < raw.size()) {
+      auto eol = raw.find('\n', pos);
+      std::string line = raw.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+      pos = eol == std::string::npos ? raw.size() : eol + 1;
+      if (line.rfind("   ", 0) == 0) line.erase(0, 3);
+      trace.text += line + "\r\n";
+    }
+    if (trace.text.empty()) continue;
+    out = std::move(trace);
+    return true;
+  }
+}
+
+}  // namespace sipcall

@@ -1,0 +1,115 @@
+#include "sofia_ws_tport.h"
+
+#include <cstring>
+#include <mutex>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/tport.h>
+
+// Sofia-SIP does not install tport_internal.h, but exports the functions and
+// vtables a transport type is made of. The struct below mirrors
+// `struct tport_vtable` of sofia-sip 1.12.11 (libsofia-sip-ua0, the only
+// version this project builds against); its layout is ABI of that release.
+extern "C" {
+struct tport_primary_t;
+typedef struct tport_primary_t tport_primary_t;
+struct tp_name_s;
+
+struct SofiaTportVtable {
+  char const* vtp_name;
+  enum tport_via vtp_public;
+  size_t vtp_pri_size;
+  int (*vtp_init_primary)(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const*,
+                          char const** return_culprit);
+  void (*vtp_deinit_primary)(tport_primary_t* pri);
+  int (*vtp_wakeup_pri)(tport_primary_t* pri, int events);
+  tport_t* (*vtp_connect)(tport_primary_t* pri, su_addrinfo_t* ai, tp_name_t const* tpn);
+  size_t vtp_secondary_size;
+  int (*vtp_init_secondary)(tport_t*, int socket, int accepted, char const** return_reason);
+  void (*vtp_deinit_secondary)(tport_t*);
+  void (*vtp_shutdown)(tport_t*, int how);
+  int (*vtp_set_events)(tport_t const* self);
+  int (*vtp_wakeup)(tport_t* self, int events);
+  int (*vtp_recv)(tport_t* self);
+  ssize_t (*vtp_send)(tport_t const* self, msg_t* msg, void* iov, size_t iovused);
+  void (*vtp_deliver)(tport_t* self, msg_t* msg, su_time_t now);
+  int (*vtp_prepare)(tport_t* self, msg_t* msg, tp_name_t const* tpn, void* cc, unsigned mtu);
+  int (*vtp_keepalive)(tport_t* self, su_addrinfo_t const* ai, tagi_t const* taglist);
+  int (*vtp_stun_response)(tport_t const* self, void* msg, size_t msglen, void* addr, socklen_t addrlen);
+  int (*vtp_next_secondary_timer)(tport_t* self, su_time_t*, char const** return_why);
+  void (*vtp_secondary_timer)(tport_t* self, su_time_t);
+};
+
+extern SofiaTportVtable const tport_tcp_client_vtable;
+int tport_register_type(SofiaTportVtable const* vtp);
+tport_t* tport_base_connect(tport_primary_t* pri, su_addrinfo_t* ai, su_addrinfo_t* real_ai,
+                            tp_name_t const* tpn);
+int tport_tcp_init_client(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
+                          char const** return_culprit);
+int tport_tcp_init_secondary(tport_t* self, int socket, int accepted, char const** return_reason);
+}
+
+namespace sipcall::sofia_ws {
+namespace {
+
+SofiaTportVtable g_vtable;
+const char* g_proto = "ws";
+sockaddr_un g_bridge{};
+socklen_t g_bridge_len = 0;
+
+// nta only binds transports it knows by name, so our type is looked up as
+// "tcp" (with kPublicType); once chosen, the primary is renamed before Sofia
+// stores its name, which is what Via, Contact and routing use from then on.
+int init_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
+                 char const** culprit) {
+  g_vtable.vtp_name = g_proto;
+  return tport_tcp_init_client(pri, tpn, ai, tags, culprit);
+}
+
+// Sofia's TCP code sets TCP_NODELAY, which an AF_UNIX socket refuses; the flag
+// it needs (tp_has_connection) is set before that call, so the refusal is the
+// only failure to forgive.
+int init_secondary(tport_t* self, int socket, int accepted, char const** reason) {
+  if (tport_tcp_init_secondary(self, socket, accepted, reason) == 0) return 0;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(socket, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && ss.ss_family == AF_UNIX &&
+      std::strcmp(*reason, "TCP_NODELAY") == 0)
+    return 0;
+  return -1;
+}
+
+// Every connection goes to the bridge; `ai` (the server's address) stays the
+// connection's name so Sofia reuses it for requests to the same server.
+tport_t* connect_via_bridge(tport_primary_t* pri, su_addrinfo_t* ai, tp_name_t const* tpn) {
+  su_addrinfo_t bridge_ai = *ai;
+  bridge_ai.ai_family = AF_UNIX;
+  bridge_ai.ai_protocol = 0;
+  bridge_ai.ai_addr = reinterpret_cast<sockaddr*>(&g_bridge);
+  bridge_ai.ai_addrlen = g_bridge_len;
+  return tport_base_connect(pri, &bridge_ai, ai, tpn);
+}
+
+}  // namespace
+
+bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t bridge_len) {
+  static std::once_flag once;
+  static bool ok = false;
+  g_proto = proto;
+  g_bridge = bridge;
+  g_bridge_len = bridge_len;
+  std::call_once(once, [] {
+    g_vtable = tport_tcp_client_vtable;
+    g_vtable.vtp_name = "tcp";
+    g_vtable.vtp_public = kPublicType;
+    g_vtable.vtp_init_primary = init_primary;
+    g_vtable.vtp_init_secondary = init_secondary;
+    g_vtable.vtp_connect = connect_via_bridge;
+    ok = tport_register_type(&g_vtable) == 0;
+  });
+  // A second agent in the same process looks the type up by "tcp" again.
+  g_vtable.vtp_name = "tcp";
+  return ok;
+}
+
+}  // namespace sipcall::sofia_ws

@@ -1,0 +1,367 @@
+#include "sipcall/ws_bridge.h"
+
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "sipcall/sip_stream_framer.h"
+
+namespace sipcall {
+
+namespace {
+
+// One Sofia connection and the WebSocket that carries it.
+struct Link {
+  lws* raw = nullptr;  // our end of Sofia's AF_UNIX stream
+  lws* ws = nullptr;   // the WebSocket client connection
+  bool ws_open = false;
+  bool raw_closed = false;  // Sofia hung up: close the WebSocket once to_ws is flushed
+  bool ws_closed = false;
+  SipStreamFramer from_sofia;
+  std::deque<std::string> to_ws;  // whole SIP messages waiting for the WebSocket
+  std::string to_sofia;           // bytes waiting for Sofia's socket
+  std::string ws_message;         // fragments of the WebSocket message being received
+};
+
+enum class Role { listener, raw };
+
+}  // namespace
+
+struct WsBridge::Impl {
+  WsBridgeOptions options;
+  sockaddr_un address{};
+  socklen_t address_length = 0;
+  int listen_fd = -1;
+
+  lws_context* context = nullptr;
+  lws_vhost* vhost = nullptr;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::list<Link> links;  // owned by the service thread
+
+  mutable std::mutex mutex;
+  std::string last_error;  // guarded by mutex
+  std::atomic<bool> ever_connected{false};
+
+  void set_error(std::string e) {
+    std::lock_guard lock(mutex);
+    last_error = std::move(e);
+  }
+
+  void accept_connection();
+  void connect_websocket(Link& link);
+  void drop_link_if_done(Link* link);
+  static void write_to_sofia(Link& link);
+};
+
+namespace {
+
+WsBridge::Impl* impl_of(lws* wsi) {
+  return static_cast<WsBridge::Impl*>(lws_context_user(lws_get_context(wsi)));
+}
+
+int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t);
+int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len);
+
+const lws_protocols kProtocols[] = {
+    {"sip", ws_callback, 0, 64 * 1024, 0, nullptr, 0},
+    {"sofia-stream", raw_callback, 0, 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+void kill_async(lws* wsi) {
+  if (wsi) lws_set_timeout(wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
+  auto* impl = impl_of(wsi);
+  auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
+  switch (reason) {
+    case LWS_CALLBACK_RAW_RX_FILE: {
+      if (!link) {  // the listening socket: Sofia is connecting
+        impl->accept_connection();
+        return 0;
+      }
+      char buf[16384];
+      ssize_t n = read(lws_get_socket_fd(wsi), buf, sizeof buf);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+      if (n <= 0) return -1;  // Sofia closed its end
+      link->from_sofia.feed(std::string_view(buf, static_cast<size_t>(n)));
+      for (;;) {
+        auto next = link->from_sofia.next();
+        if (next.status == SipStreamFramer::Status::need_more) break;
+        if (next.status == SipStreamFramer::Status::keepalive) {
+          // Answer Sofia's CRLF ping ourselves: the WebSocket has its own.
+          link->to_sofia += "\r\n";
+          lws_callback_on_writable(wsi);
+          continue;
+        }
+        if (next.status == SipStreamFramer::Status::error) {
+          impl->set_error("internal: " + next.error);
+          return -1;
+        }
+        link->to_ws.push_back(std::move(next.message));
+      }
+      if (link->ws_open && !link->to_ws.empty()) lws_callback_on_writable(link->ws);
+      return 0;
+    }
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+      if (link) WsBridge::Impl::write_to_sofia(*link);
+      return 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+      if (!link) return 0;
+      close(lws_get_socket_fd(wsi));
+      link->raw = nullptr;
+      link->raw_closed = true;
+      if (link->ws && link->ws_open) lws_callback_on_writable(link->ws);  // flush, then close
+      else if (link->ws) kill_async(link->ws);
+      impl->drop_link_if_done(link);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+std::string describe_connection_error(lws* wsi, const void* in, size_t len) {
+  std::string why = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256))
+                       : std::string("connection failed");
+  unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
+  if (status && status != 101) return "WebSocket handshake refused: HTTP " + std::to_string(status);
+  if (why.find("certificate") != std::string::npos || why.find("verify") != std::string::npos ||
+      why.find("SSL") != std::string::npos || why.find("tls") != std::string::npos)
+    return "TLS: " + why;
+  return "WebSocket connection failed: " + why;
+}
+
+int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len) {
+  auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
+  if (!link) return 0;
+  auto* impl = impl_of(wsi);
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      link->ws_open = true;
+      impl->ever_connected = true;
+      if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+      link->ws_message.append(static_cast<const char*>(in), len);
+      if (link->ws_message.size() > SipStreamFramer::kMaxMessage) {
+        impl->set_error("WebSocket message from server larger than 256 KiB");
+        return -1;
+      }
+      if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;
+      auto stream = websocket_message_to_stream(link->ws_message);
+      link->ws_message.clear();
+      if (!stream) return 0;  // not SIP: ignored, as RFC 7118 leaves it to the receiver
+      link->to_sofia += *stream;
+      if (link->raw) WsBridge::Impl::write_to_sofia(*link);
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (!link->to_ws.empty()) {
+        std::string& msg = link->to_ws.front();
+        std::string frame(LWS_PRE, '\0');
+        frame += msg;
+        int n = lws_write(wsi, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, msg.size(),
+                          LWS_WRITE_TEXT);
+        if (n < static_cast<int>(msg.size())) return -1;
+        link->to_ws.pop_front();
+        if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
+        return 0;
+      }
+      if (link->raw_closed) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+        return -1;
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      unsigned code = len >= 2 ? (static_cast<const unsigned char*>(in)[0] << 8 | static_cast<const unsigned char*>(in)[1]) : 1005;
+      impl->set_error("WebSocket closed by server (code " + std::to_string(code) + ")");
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      impl->set_error(describe_connection_error(wsi, in, len));
+      [[fallthrough]];
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      if (reason == LWS_CALLBACK_CLIENT_CLOSED && !link->raw_closed && impl->last_error.empty())
+        impl->set_error("WebSocket connection closed by server");
+      link->ws = nullptr;
+      link->ws_open = false;
+      link->ws_closed = true;
+      lws_set_opaque_user_data(wsi, nullptr);
+      if (link->raw) {
+        // Let Sofia read what already arrived, then see the hang-up.
+        WsBridge::Impl::write_to_sofia(*link);
+        kill_async(link->raw);
+      }
+      impl->drop_link_if_done(link);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+void WsBridge::Impl::write_to_sofia(Link& link) {
+  while (!link.to_sofia.empty() && link.raw) {
+    ssize_t n = write(lws_get_socket_fd(link.raw), link.to_sofia.data(), link.to_sofia.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      lws_callback_on_writable(link.raw);
+      return;
+    }
+    if (n <= 0) {
+      link.to_sofia.clear();
+      return;
+    }
+    link.to_sofia.erase(0, static_cast<size_t>(n));
+  }
+}
+
+void WsBridge::Impl::accept_connection() {
+  int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return;
+  // Only this process may use the bridge: the abstract name is guessable.
+  ucred cred{};
+  socklen_t cred_len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0 || cred.pid != getpid()) {
+    close(fd);
+    return;
+  }
+  links.emplace_back();
+  Link& link = links.back();
+  lws_sock_file_fd_type desc;
+  desc.filefd = fd;
+  link.raw = lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "sofia-stream", nullptr);
+  if (!link.raw) {
+    close(fd);
+    links.pop_back();
+    return;
+  }
+  lws_set_opaque_user_data(link.raw, &link);
+  connect_websocket(link);
+}
+
+void WsBridge::Impl::connect_websocket(Link& link) {
+  lws_client_connect_info info{};
+  info.context = context;
+  info.vhost = vhost;
+  info.address = options.server.host.c_str();
+  info.port = options.server.port;
+  info.path = options.server.path.c_str();
+  std::string host_header = options.server.host_port();
+  info.host = host_header.c_str();
+  info.origin = host_header.c_str();
+  info.protocol = "sip";
+  info.local_protocol_name = "sip";
+  info.opaque_user_data = &link;
+  if (options.server.transport == Transport::wss) {
+    info.ssl_connection = LCCSCF_USE_SSL;
+    if (options.insecure)
+      info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+  }
+  info.pwsi = &link.ws;
+  if (!lws_client_connect_via_info(&info)) {
+    // The error callback has usually said why already.
+    if (last_error.empty()) set_error("WebSocket connection to " + options.server.to_string() + " failed");
+    link.ws = nullptr;
+    link.ws_closed = true;
+    kill_async(link.raw);
+  }
+}
+
+void WsBridge::Impl::drop_link_if_done(Link* link) {
+  if (link->raw || link->ws) return;
+  links.remove_if([link](const Link& l) { return &l == link; });
+}
+
+Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+
+  impl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (impl->listen_fd < 0) return Error::internal(std::string("socket(AF_UNIX): ") + strerror(errno));
+  // An abstract name leaves nothing on disk to clean up after a crash.
+  std::random_device rd;
+  std::string name = "sip-call-ws-" + std::to_string(getpid()) + "-" + std::to_string(rd());
+  impl->address.sun_family = AF_UNIX;
+  std::memcpy(impl->address.sun_path + 1, name.data(), name.size());
+  impl->address_length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (bind(impl->listen_fd, reinterpret_cast<sockaddr*>(&impl->address), impl->address_length) != 0 ||
+      listen(impl->listen_fd, 4) != 0) {
+    close(impl->listen_fd);
+    return Error::internal(std::string("bridge socket: ") + strerror(errno));
+  }
+
+  lws_set_log_level(0, nullptr);  // errors reach the user through last_error()
+  lws_context_creation_info info{};
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = kProtocols;
+  info.user = impl.get();
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.timeout_secs = static_cast<unsigned>(options.connect_timeout_s > 0 ? options.connect_timeout_s : 10);
+  info.connect_timeout_secs = info.timeout_secs;
+  if (!options.ca_file.empty()) info.client_ssl_ca_filepath = options.ca_file.c_str();
+  info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;  // TLS 1.2 at least
+  static const lws_retry_bo_t kRetry = {
+      .retry_ms_table = nullptr, .retry_ms_table_count = 0, .conceal_count = 0,
+      .secs_since_valid_ping = 20, .secs_since_valid_hangup = 50, .jitter_percent = 0};
+  if (options.ping_interval_s > 0) info.retry_and_idle_policy = &kRetry;
+  impl->context = lws_create_context(&info);
+  if (!impl->context) {
+    close(impl->listen_fd);
+    return Error::internal("libwebsockets: cannot create context");
+  }
+  impl->vhost = lws_get_vhost_by_name(impl->context, "default");
+  if (!impl->vhost) {
+    lws_context_destroy(impl->context);
+    close(impl->listen_fd);
+    return Error::internal("libwebsockets: no default vhost");
+  }
+  lws_sock_file_fd_type desc;
+  desc.filefd = impl->listen_fd;
+  if (!lws_adopt_descriptor_vhost(impl->vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "sofia-stream", nullptr)) {
+    lws_context_destroy(impl->context);
+    close(impl->listen_fd);
+    return Error::internal("libwebsockets: cannot watch the bridge socket");
+  }
+
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] {
+    while (!raw->stopping.load()) lws_service(raw->context, 0);
+  });
+  return std::unique_ptr<WsBridge>(new WsBridge(std::move(impl)));
+}
+
+WsBridge::WsBridge(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WsBridge::~WsBridge() {
+  impl_->stopping = true;
+  lws_cancel_service(impl_->context);
+  if (impl_->thread.joinable()) impl_->thread.join();
+  lws_context_destroy(impl_->context);  // closes the adopted sockets, listener included
+}
+
+const sockaddr_un& WsBridge::address() const { return impl_->address; }
+socklen_t WsBridge::address_length() const { return impl_->address_length; }
+bool WsBridge::ever_connected() const { return impl_->ever_connected.load(); }
+std::string WsBridge::last_error() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_error;
+}
+
+}  // namespace sipcall

@@ -1,0 +1,49 @@
+#include <doctest/doctest.h>
+
+#include "sipcall/sip_trace.h"
+
+using namespace sipcall;
+
+TEST_SUITE("sip_trace") {
+  TEST_CASE("sip_trace::redact_sip_message hides the digest response") {
+    std::string msg =
+        "REGISTER sip:pbx.test SIP/2.0\r\n"
+        "Authorization: Digest username=\"101\", realm=\"pbx.test\", nonce=\"abc\", "
+        "uri=\"sip:pbx.test\", response=\"0123456789abcdef\", cnonce=\"xyz\", nc=00000001\r\n"
+        "Proxy-Authorization: Digest username=\"101\",response=feedface\r\n"
+        "Subject: response=\"kept outside auth headers\"\r\n\r\n";
+    auto out = redact_sip_message(msg);
+    CHECK(out.find("0123456789abcdef") == std::string::npos);
+    CHECK(out.find("feedface") == std::string::npos);
+    CHECK(out.find("xyz") == std::string::npos);
+    CHECK(out.find("username=\"101\"") != std::string::npos);
+    CHECK(out.find("kept outside auth headers") != std::string::npos);
+  }
+
+  TEST_CASE("sip_trace::SofiaTraceParser reassembles piecewise dumps") {
+    const std::string dump =
+        "recv 60 bytes from udp/[127.0.0.1]:5060 at 10:00:00.000001:\n"
+        "   ------------------------------------------------------------------------\n"
+        "   SIP/2.0 200 OK\n"
+        "   CSeq: 2 REGISTER\n"
+        "   Content-Length: 0\n"
+        "   \n"
+        "   ------------------------------------------------------------------------\n";
+    SofiaTraceParser parser;
+    SipTrace trace;
+    bool done = false;
+    for (char c : dump) done = parser.feed(std::string_view(&c, 1), trace) || done;
+    REQUIRE(done);
+    CHECK_FALSE(trace.outgoing);
+    CHECK(trace.peer == "udp/[127.0.0.1]:5060");
+    CHECK(response_status(trace.text) == 200);
+    CHECK(cseq(trace.text) == "2 REGISTER");
+    CHECK(flow_label(trace.text) == "200 OK");
+  }
+
+  TEST_CASE("sip_trace::flow_label for requests") {
+    CHECK(flow_label("INVITE sip:102@pbx SIP/2.0\r\n\r\n") == "INVITE sip:102@pbx SIP/2.0");
+    CHECK(response_status("INVITE sip:102@pbx SIP/2.0\r\n") == 0);
+    CHECK(response_status("SIP/2.0 1") == 0);
+  }
+}
