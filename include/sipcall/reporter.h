@@ -1,7 +1,9 @@
 // Everything sip-call tells the user goes through the Reporter: human lines on
 // stderr, and with --json one JSON object per line on stdout (event lines
-// while running, the report last). It also holds the one redaction rule: the
-// password never leaves the process, whatever path a string took.
+// while running, the report last). It also holds the redaction rule for text
+// that came from outside (SIP traces): digest responses and the password
+// itself are replaced. Lines that sip-call composes never contain the
+// password, and are not rewritten (a short password could match any word).
 #pragma once
 
 #include <cstdio>
@@ -17,7 +19,7 @@ class Reporter {
   Reporter(bool json, bool verbose, std::FILE* human = stderr, std::FILE* machine = stdout)
       : json_(json), verbose_(verbose), human_(human), machine_(machine) {}
 
-  // Anything equal to `secret` is replaced in all later output.
+  // Anything equal to `secret` is replaced in later traces.
   void add_secret(const std::string& secret);
 
   void line(const std::string& text);            // one human line

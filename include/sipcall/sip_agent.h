@@ -17,6 +17,7 @@ namespace sipcall {
 struct AgentOptions {
   ServerUrl server;           // where to send everything (outbound proxy)
   std::string server_address; // numeric address of server.host, resolved by the caller
+  std::string local_address;  // our address on the route to server_address (UDP binds only there)
   std::string domain;         // SIP domain of the AOR and the registrar (e.g. "1453.3cx.cloud")
   std::string user;           // extension / user part of the AOR
   std::string auth_user;      // digest username (3CX: authentication ID); empty = user

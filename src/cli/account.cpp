@@ -47,6 +47,43 @@ bool valid_user(const std::string& u) {
   return true;
 }
 
+// The source address the kernel would pick towards `server`: UDP "connect"
+// sends nothing, it only routes.
+std::string local_address_towards(const std::string& server, uint16_t port) {
+  bool v6 = server.find(':') != std::string::npos;
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    inet_pton(AF_INET6, server.c_str(), &a->sin6_addr);
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(port);
+    inet_pton(AF_INET, server.c_str(), &a->sin_addr);
+    len = sizeof *a;
+  }
+  int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+    sockaddr_storage local{};
+    socklen_t local_len = sizeof local;
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+      const void* addr = local.ss_family == AF_INET6
+                             ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr)
+                             : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr);
+      if (inet_ntop(local.ss_family, addr, buf, sizeof buf)) out = buf;
+    }
+  }
+  close(fd);
+  return out;
+}
+
 }  // namespace
 
 Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
@@ -83,6 +120,7 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
   auto address = resolve(o.server.host, o.server.transport);
   if (!address.ok()) return address.error();
   o.server_address = address.value();
+  o.local_address = local_address_towards(o.server_address, o.server.port);
   return o;
 }
 

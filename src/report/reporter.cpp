@@ -12,7 +12,7 @@ std::string Reporter::redact(std::string text) const {
 }
 
 void Reporter::write(std::FILE* f, const std::string& text) {
-  std::string out = redact(text);
+  std::string out = text;
   if (out.empty() || out.back() != '\n') out += '\n';
   std::fwrite(out.data(), 1, out.size(), f);
   std::fflush(f);
@@ -26,7 +26,8 @@ void Reporter::trace(const SipTrace& t) {
   char head[160];
   std::snprintf(head, sizeof head, "%s %s %s (+%ld ms)\n", t.outgoing ? "-->" : "<--",
                 t.outgoing ? "sent to" : "received from", t.peer.c_str(), t.elapsed_ms);
-  write(human_, std::string(head) + redact_sip_message(t.text));
+  // Whatever a server echoes back is redacted too, not only our own headers.
+  write(human_, std::string(head) + redact(redact_sip_message(t.text)));
 }
 
 void Reporter::event(const JsonObject& e) {

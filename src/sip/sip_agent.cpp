@@ -125,10 +125,11 @@ bool SipAgent::Impl::from_network(int status, sip_t const* sip) const {
 }
 
 std::string SipAgent::Impl::transport_detail() const {
-  if (bridge) {
-    auto e = bridge->last_error();
-    if (!e.empty()) return e;
-  }
+  if (bridge) return bridge->last_error();
+  // Sofia's TLS keeps the reason to itself; name the likely ones.
+  if (options.server.transport == Transport::tls)
+    return "TLS connection failed: connection refused, or the server certificate is not trusted or does not "
+           "match the host (use --ca-file FILE, or --insecure to skip verification)";
   return {};
 }
 
@@ -249,7 +250,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       auto bridge = WsBridge::start(wo);
       if (!bridge.ok()) return bridge.error();
       impl->bridge = std::move(bridge.value());
-      if (!sofia_ws::register_transport(transport == "ws" ? "ws" : "wss", impl->bridge->address(),
+      if (!sofia_ws::register_transport(server.transport == Transport::ws ? "WS" : "WSS", impl->bridge->address(),
                                         impl->bridge->address_length()))
         return Error::internal("Sofia-SIP: cannot register the WebSocket transport");
       local_bind = "sip:*:*;transport=tcp";
@@ -268,7 +269,8 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       break;
     }
     default:
-      local_bind = "sip:*:*;transport=" + transport;
+      // Bind where the route to the server leaves, not on every interface.
+      local_bind = "sip:" + url_host(options.local_address.empty() ? "*" : options.local_address) + ":*;transport=" + transport;
       proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
   }

@@ -58,6 +58,10 @@ struct WsBridge::Impl {
     std::lock_guard lock(mutex);
     last_error = std::move(e);
   }
+  void set_error_if_none(std::string e) {
+    std::lock_guard lock(mutex);
+    if (last_error.empty()) last_error = std::move(e);
+  }
 
   void accept_connection();
   void connect_websocket(Link& link);
@@ -120,7 +124,10 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       if (link) WsBridge::Impl::write_to_sofia(*link);
       return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
-      if (!link) return 0;
+      if (!link) {  // the listener
+        close(lws_get_socket_fd(wsi));
+        return 0;
+      }
       close(lws_get_socket_fd(wsi));
       link->raw = nullptr;
       link->raw_closed = true;
@@ -138,9 +145,12 @@ std::string describe_connection_error(lws* wsi, const void* in, size_t len) {
                        : std::string("connection failed");
   unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
   if (status && status != 101) return "WebSocket handshake refused: HTTP " + std::to_string(status);
+  // libwebsockets reports OpenSSL's queue, which says little ("SSL err 1");
+  // the usual cause is a certificate the trust store does not accept.
   if (why.find("certificate") != std::string::npos || why.find("verify") != std::string::npos ||
       why.find("SSL") != std::string::npos || why.find("tls") != std::string::npos)
-    return "TLS: " + why;
+    return "TLS handshake failed; the server certificate is not trusted or does not match the host "
+           "(use --ca-file FILE, or --insecure to skip verification)";
   return "WebSocket connection failed: " + why;
 }
 
@@ -195,8 +205,7 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t l
       impl->set_error(describe_connection_error(wsi, in, len));
       [[fallthrough]];
     case LWS_CALLBACK_CLIENT_CLOSED:
-      if (reason == LWS_CALLBACK_CLIENT_CLOSED && !link->raw_closed && impl->last_error.empty())
-        impl->set_error("WebSocket connection closed by server");
+      if (reason == LWS_CALLBACK_CLIENT_CLOSED && !link->raw_closed) impl->set_error_if_none("WebSocket connection closed by server");
       link->ws = nullptr;
       link->ws_open = false;
       link->ws_closed = true;
@@ -277,7 +286,7 @@ void WsBridge::Impl::connect_websocket(Link& link) {
   info.pwsi = &link.ws;
   if (!lws_client_connect_via_info(&info)) {
     // The error callback has usually said why already.
-    if (last_error.empty()) set_error("WebSocket connection to " + options.server.to_string() + " failed");
+    set_error_if_none("WebSocket connection to " + options.server.to_string() + " failed");
     link.ws = nullptr;
     link.ws_closed = true;
     kill_async(link.raw);

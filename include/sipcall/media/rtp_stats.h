@@ -20,6 +20,7 @@ class ReceptionStats {
   bool on_packet(uint16_t sequence, uint32_t rtp_timestamp, int64_t arrival_us, bool update_jitter = true);
 
   bool started() const { return started_; }
+  uint32_t clock_rate() const { return clock_rate_; }  // [Hz]
   uint64_t received() const { return received_; }             // packets accepted [count]
   uint32_t extended_max_sequence() const { return static_cast<uint32_t>(cycles_ + max_seq_); }
   uint64_t expected() const;                                   // [count]

@@ -1,0 +1,194 @@
+#include "sipcall/media/portaudio_io.h"
+
+#include <portaudio.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <optional>
+
+#include "sipcall/media/resampler.h"
+#include "sipcall/media/spsc_ring.h"
+
+namespace sipcall::media {
+
+namespace {
+// Pa_Initialize is reference counted by PortAudio; one guard per user.
+struct PaLibrary {
+  PaError err = Pa_Initialize();
+  ~PaLibrary() {
+    if (err == paNoError) Pa_Terminate();
+  }
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+int channels_of(const PaDeviceInfo* d, bool input) { return input ? d->maxInputChannels : d->maxOutputChannels; }
+
+Result<PaDeviceIndex> find_device(const std::string& spec, bool input) {
+  const char* kind = input ? "input" : "output";
+  const PaDeviceIndex count = Pa_GetDeviceCount();
+  if (count < 0) return Error::media(std::string("audio devices: ") + Pa_GetErrorText(count));
+  if (spec.empty() || spec == "default") {
+    const PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+    if (d == paNoDevice) return Error::media(std::string("no default audio ") + kind + " device");
+    return d;
+  }
+  if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    const int index = std::stoi(spec);
+    if (index >= count) return Error::media("audio device " + spec + " does not exist (see `sip-call devices`)");
+    if (channels_of(Pa_GetDeviceInfo(index), input) < 1)
+      return Error::media("audio device " + spec + " has no " + kind + " channels");
+    return index;
+  }
+  std::vector<PaDeviceIndex> partial;
+  for (PaDeviceIndex i = 0; i < count; ++i) {
+    const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+    if (!d || channels_of(d, input) < 1) continue;
+    if (spec == d->name) return i;
+    if (lower(d->name).find(lower(spec)) != std::string::npos) partial.push_back(i);
+  }
+  if (partial.size() == 1) return partial[0];
+  if (partial.empty())
+    return Error::media(std::string("audio ") + kind + " device '" + spec + "' not found (see `sip-call devices`)");
+  return Error::media(std::string("audio ") + kind + " device '" + spec + "' is ambiguous (see `sip-call devices`)");
+}
+}  // namespace
+
+struct PortAudioStream {
+  PaLibrary library;
+  PaStream* pa = nullptr;
+  bool input = true;
+  int device_rate = kPcmRate;  // [Hz]
+  SpscRing<int16_t> ring;
+  std::optional<Resampler> resampler;  // 48 kHz <-> device rate, media thread only
+  std::string device;
+
+  explicit PortAudioStream(size_t ring_capacity) : ring(ring_capacity) {}
+  ~PortAudioStream() { close(); }
+
+  Error close() {
+    if (!pa) return {};
+    Pa_StopStream(pa);
+    const PaError err = Pa_CloseStream(pa);
+    pa = nullptr;
+    if (err != paNoError) return Error::media("closing audio device '" + device + "': " + Pa_GetErrorText(err));
+    return {};
+  }
+
+  // Runs on PortAudio's thread: no locks, no allocation, no logging.
+  static int callback(const void* in, void* out, unsigned long frames, const PaStreamCallbackTimeInfo*,
+                      PaStreamCallbackFlags, void* user) {
+    auto* self = static_cast<PortAudioStream*>(user);
+    if (self->input) {
+      if (in) self->ring.write(static_cast<const int16_t*>(in), frames);
+    } else {
+      auto* samples = static_cast<int16_t*>(out);
+      const size_t got = self->ring.read(samples, frames);
+      std::fill(samples + got, samples + frames, int16_t{0});  // underrun: silence
+    }
+    return paContinue;
+  }
+};
+
+namespace {
+Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bool input) {
+  auto lib_check = std::make_unique<PaLibrary>();
+  if (lib_check->err != paNoError)
+    return Error::media(std::string("PortAudio: ") + Pa_GetErrorText(lib_check->err));
+  auto index = find_device(spec, input);
+  if (!index.ok()) return index.error();
+  const PaDeviceInfo* info = Pa_GetDeviceInfo(*index);
+  const std::string label = spec.empty() ? std::string("default (") + info->name + ")" : spec;
+
+  PaStreamParameters params{};
+  params.device = *index;
+  params.channelCount = 1;
+  params.sampleFormat = paInt16;
+  params.suggestedLatency = input ? info->defaultLowInputLatency : info->defaultLowOutputLatency;
+  const PaStreamParameters* in_params = input ? &params : nullptr;
+  const PaStreamParameters* out_params = input ? nullptr : &params;
+  double rate = kPcmRate;
+  if (Pa_IsFormatSupported(in_params, out_params, rate) != paFormatIsSupported) rate = info->defaultSampleRate;
+
+  auto s = std::make_unique<PortAudioStream>(static_cast<size_t>(rate) / 50 * 10);  // 200 ms of slack
+  s->input = input;
+  s->device = label;
+  s->device_rate = static_cast<int>(rate);
+  if (s->device_rate != kPcmRate) {
+    auto r = input ? Resampler::create(s->device_rate, kPcmRate) : Resampler::create(kPcmRate, s->device_rate);
+    if (!r.ok()) return r.error();
+    s->resampler.emplace(std::move(r.value()));
+  }
+  PaError err = Pa_OpenStream(&s->pa, in_params, out_params, rate, paFramesPerBufferUnspecified, paClipOff,
+                              &PortAudioStream::callback, s.get());
+  if (err == paNoError) err = Pa_StartStream(s->pa);
+  if (err != paNoError) {
+    s->close();
+    return Error::media("cannot open audio device '" + label + "': " + Pa_GetErrorText(err));
+  }
+  return s;
+}
+}  // namespace
+
+Result<std::vector<AudioDeviceInfo>> list_devices() {
+  PaLibrary lib;
+  if (lib.err != paNoError) return Error::media(std::string("PortAudio: ") + Pa_GetErrorText(lib.err));
+  const PaDeviceIndex count = Pa_GetDeviceCount();
+  if (count < 0) return Error::media(std::string("audio devices: ") + Pa_GetErrorText(count));
+  std::vector<AudioDeviceInfo> out;
+  for (PaDeviceIndex i = 0; i < count; ++i) {
+    const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+    if (!d) continue;
+    const PaHostApiInfo* api = Pa_GetHostApiInfo(d->hostApi);
+    out.push_back({i, d->name, api ? api->name : "", d->maxInputChannels, d->maxOutputChannels,
+                   d->defaultSampleRate, i == Pa_GetDefaultInputDevice(), i == Pa_GetDefaultOutputDevice()});
+  }
+  return out;
+}
+
+PortAudioSource::PortAudioSource(std::unique_ptr<PortAudioStream> s) : stream_(std::move(s)) {}
+PortAudioSource::~PortAudioSource() = default;
+
+Result<std::unique_ptr<PortAudioSource>> PortAudioSource::open(const std::string& device) {
+  auto s = open_stream(device, true);
+  if (!s.ok()) return s.error();
+  return std::unique_ptr<PortAudioSource>(new PortAudioSource(std::move(s.value())));
+}
+
+PcmFrame PortAudioSource::read() {
+  PortAudioStream& s = *stream_;
+  const size_t need = static_cast<size_t>(s.device_rate / 50);
+  // A device running fast (or a clockless plugin) must not build up delay:
+  // keep at most two frames queued.
+  if (s.ring.available() > 4 * need) s.ring.skip(s.ring.available() - 2 * need);
+  if (s.ring.available() < need) return PcmFrame(kFrameSamples, 0);
+  std::vector<int16_t> raw(need);
+  s.ring.read(raw.data(), need);
+  PcmFrame out = s.resampler ? s.resampler->process(raw) : raw;
+  out.resize(kFrameSamples, out.empty() ? 0 : out.back());
+  return out;
+}
+
+PortAudioSink::PortAudioSink(std::unique_ptr<PortAudioStream> s) : stream_(std::move(s)) {}
+PortAudioSink::~PortAudioSink() = default;
+
+Result<std::unique_ptr<PortAudioSink>> PortAudioSink::open(const std::string& device) {
+  auto s = open_stream(device, false);
+  if (!s.ok()) return s.error();
+  return std::unique_ptr<PortAudioSink>(new PortAudioSink(std::move(s.value())));
+}
+
+void PortAudioSink::write(const PcmFrame& received) {
+  PortAudioStream& s = *stream_;
+  if (!s.pa) return;
+  std::vector<int16_t> out = s.resampler ? s.resampler->process(received) : received;
+  s.ring.write(out.data(), out.size());
+}
+
+Error PortAudioSink::close() { return stream_->close(); }
+
+}  // namespace sipcall::media

@@ -1,0 +1,183 @@
+#include "sipcall/media/wav_file.h"
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+
+#include "sipcall/media/resampler.h"
+
+namespace sipcall::media {
+
+namespace {
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+// Reads up to `frames` frames, averaging channels to mono.
+std::vector<int16_t> read_mono(SNDFILE* f, int channels, sf_count_t frames) {
+  std::vector<int16_t> interleaved(static_cast<size_t>(frames * channels));
+  const sf_count_t got = sf_readf_short(f, interleaved.data(), frames);
+  std::vector<int16_t> mono(static_cast<size_t>(std::max<sf_count_t>(got, 0)));
+  for (size_t i = 0; i < mono.size(); ++i) {
+    int sum = 0;
+    for (int c = 0; c < channels; ++c) sum += interleaved[i * static_cast<size_t>(channels) + static_cast<size_t>(c)];
+    mono[i] = static_cast<int16_t>(sum / channels);
+  }
+  return mono;
+}
+
+Result<std::pair<SndfilePtr, SF_INFO>> open_for_reading(const std::string& path) {
+  SF_INFO info{};
+  SndfilePtr f(sf_open(path.c_str(), SFM_READ, &info));
+  if (!f) return Error::usage("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
+  if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0)
+    return Error::usage("audio file '" + path + "' contains no audio");
+  return std::make_pair(std::move(f), info);
+}
+}  // namespace
+
+struct WavFileSource::State {
+  SndfilePtr file;
+  SF_INFO info{};
+  Resampler resampler;
+  std::deque<int16_t> fifo;  // 48 kHz samples not yet handed out
+};
+
+WavFileSource::WavFileSource(std::unique_ptr<State> state, bool loop) : state_(std::move(state)), loop_(loop) {}
+WavFileSource::~WavFileSource() = default;
+
+Result<std::unique_ptr<WavFileSource>> WavFileSource::open(const std::string& path, bool loop) {
+  auto opened = open_for_reading(path);
+  if (!opened.ok()) return opened.error();
+  auto resampler = Resampler::create(opened->second.samplerate, kPcmRate);
+  if (!resampler.ok()) return Error::usage("audio file '" + path + "': " + resampler.error().message());
+  auto state = std::unique_ptr<State>(
+      new State{std::move(opened->first), opened->second, std::move(resampler.value()), {}});
+  return std::unique_ptr<WavFileSource>(new WavFileSource(std::move(state), loop));
+}
+
+PcmFrame WavFileSource::read() {
+  State& s = *state_;
+  // One frame of file audio, plus a little so the resampler's rounding
+  // never leaves us short.
+  const sf_count_t block = s.info.samplerate / 50 + 2;
+  int empty_reads = 0;
+  while (s.fifo.size() < kFrameSamples && !finished_) {
+    std::vector<int16_t> mono = read_mono(s.file.get(), s.info.channels, block);
+    if (mono.empty()) {
+      if (!loop_ || ++empty_reads > 1) {  // a second empty read after rewinding: give up
+        finished_ = true;
+        break;
+      }
+      sf_seek(s.file.get(), 0, SEEK_SET);
+      continue;
+    }
+    empty_reads = 0;
+    std::vector<int16_t> wide = s.resampler.process(mono);
+    s.fifo.insert(s.fifo.end(), wide.begin(), wide.end());
+  }
+  PcmFrame out(kFrameSamples, 0);
+  const size_t n = std::min<size_t>(kFrameSamples, s.fifo.size());
+  std::copy_n(s.fifo.begin(), n, out.begin());
+  s.fifo.erase(s.fifo.begin(), s.fifo.begin() + static_cast<long>(n));
+  return out;
+}
+
+struct WavFileSink::State {
+  std::string path;
+  SndfilePtr file;
+  WavSinkOptions options;
+  std::optional<Resampler> down_received;  // 48 kHz -> file rate
+  std::optional<Resampler> down_sent;
+  PcmFrame last_sent;
+};
+
+WavFileSink::WavFileSink(std::unique_ptr<State> state) : state_(std::move(state)) {}
+WavFileSink::~WavFileSink() { close(); }
+
+Result<std::unique_ptr<WavFileSink>> WavFileSink::open(const std::string& path, WavSinkOptions options) {
+  if (options.sample_rate != kPcmRate && options.sample_rate != 8000)
+    return Error::usage("recording '" + path + "': sample rate must be 48000 or 8000");
+  SF_INFO info{};
+  info.samplerate = options.sample_rate;
+  info.channels = options.stereo_both ? 2 : 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SndfilePtr f(sf_open(path.c_str(), SFM_WRITE, &info));
+  if (!f) return Error::usage("cannot create recording '" + path + "': " + sf_strerror(nullptr));
+  auto state = std::make_unique<State>();
+  state->path = path;
+  state->file = std::move(f);
+  state->options = options;
+  if (options.sample_rate != kPcmRate) {
+    auto a = Resampler::create(kPcmRate, options.sample_rate);
+    auto b = Resampler::create(kPcmRate, options.sample_rate);
+    if (!a.ok()) return a.error();
+    if (!b.ok()) return b.error();
+    state->down_received.emplace(std::move(a.value()));
+    state->down_sent.emplace(std::move(b.value()));
+  }
+  return std::unique_ptr<WavFileSink>(new WavFileSink(std::move(state)));
+}
+
+void WavFileSink::on_sent(const PcmFrame& sent) { state_->last_sent = sent; }
+
+void WavFileSink::write(const PcmFrame& received) {
+  State& s = *state_;
+  if (!s.file) return;
+  const size_t frame_len = static_cast<size_t>(s.options.sample_rate / 50);
+  auto fit = [&](std::optional<Resampler>& r, const PcmFrame& in) {
+    std::vector<int16_t> v = r ? r->process(in) : in;
+    v.resize(frame_len, v.empty() ? 0 : v.back());
+    return v;
+  };
+  std::vector<int16_t> right = fit(s.down_received, received);
+  if (!s.options.stereo_both) {
+    sf_writef_short(s.file.get(), right.data(), static_cast<sf_count_t>(right.size()));
+    return;
+  }
+  std::vector<int16_t> left = fit(s.down_sent, s.last_sent.empty() ? PcmFrame(kFrameSamples, 0) : s.last_sent);
+  s.last_sent.clear();  // a tick without on_sent() records silence on the left
+  std::vector<int16_t> both(2 * frame_len);
+  for (size_t i = 0; i < frame_len; ++i) {
+    both[2 * i] = left[i];
+    both[2 * i + 1] = right[i];
+  }
+  sf_writef_short(s.file.get(), both.data(), static_cast<sf_count_t>(frame_len));
+}
+
+Error WavFileSink::close() {
+  if (!state_->file) return {};
+  sf_write_sync(state_->file.get());
+  const int rc = sf_close(state_->file.release());
+  if (rc != 0) return Error::media("closing recording '" + state_->path + "': " + sf_error_number(rc));
+  return {};
+}
+
+Result<WavData> read_wav(const std::string& path) {
+  auto opened = open_for_reading(path);
+  if (!opened.ok()) return opened.error();
+  const SF_INFO& info = opened->second;
+  std::vector<int16_t> interleaved(static_cast<size_t>(info.frames * info.channels));
+  const sf_count_t got = sf_readf_short(opened->first.get(), interleaved.data(), info.frames);
+  WavData d;
+  d.sample_rate = info.samplerate;
+  d.channels = info.channels;
+  const auto frames = static_cast<size_t>(std::max<sf_count_t>(got, 0));
+  const auto ch = static_cast<size_t>(info.channels);
+  d.per_channel.assign(ch, std::vector<int16_t>(frames));
+  d.samples.resize(frames);
+  for (size_t i = 0; i < frames; ++i) {
+    int sum = 0;
+    for (size_t c = 0; c < ch; ++c) {
+      d.per_channel[c][i] = interleaved[i * ch + c];
+      sum += interleaved[i * ch + c];
+    }
+    d.samples[i] = static_cast<int16_t>(sum / static_cast<int>(ch));
+  }
+  return d;
+}
+
+}  // namespace sipcall::media
