@@ -60,7 +60,7 @@ Result<std::unique_ptr<MediaSession>> MediaSession::open(const MediaOptions& opt
   // Even RTP ports from a random starting point, so parallel sessions and
   // processes rarely collide; RTCP takes the odd port above.
   const uint32_t first = options.rtp_port_min + (options.rtp_port_min & 1u);
-  const uint32_t pairs = (options.rtp_port_max - first) / 2;  // pairs whose RTCP port is still <= max
+  const uint32_t pairs = options.rtp_port_max >= first ? (options.rtp_port_max - first + 1) / 2 : 0;  // RTCP <= max
   if (pairs == 0) return Error::network("media: RTP port range too small");
   const uint32_t offset = random_u32() % pairs;
   std::string last_error;

@@ -1,0 +1,223 @@
+// End to end: two sessions on 127.0.0.1 call each other, each sending a
+// tone and recording what it hears.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "sipcall/media/media_session.h"
+#include "sipcall/media/tone_detect.h"
+#include "sipcall/media/wav_file.h"
+
+using namespace sipcall::media;
+namespace fs = std::filesystem;
+
+namespace {
+MediaOptions loopback_options() {
+  MediaOptions o;
+  o.local_address = "127.0.0.1";
+  o.rtp_port_min = 30000;
+  o.rtp_port_max = 39999;
+  o.rtcp_interval_ms = 300;  // fast, so the test sees RTT
+  return o;
+}
+
+MediaParams params_to(const MediaSession& peer, const CodecSpec& codec, bool mux = false) {
+  MediaParams p;
+  p.remote_address = "127.0.0.1";
+  p.remote_rtp_port = peer.local_rtp_port();
+  p.remote_rtcp_port = peer.local_rtcp_port();
+  p.rtcp_mux = mux;
+  p.codec = codec;
+  p.telephone_event_pt = 101;
+  return p;
+}
+
+// Polls until `done` or the deadline; true when done.
+bool await(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+std::vector<int16_t> second_half(const std::string& path) {
+  auto wav = read_wav(path);
+  REQUIRE(wav.ok());
+  CHECK(wav->sample_rate == kPcmRate);
+  return {wav->samples.begin() + static_cast<long>(wav->samples.size() / 2), wav->samples.end()};
+}
+
+fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_media_" + name); }
+}  // namespace
+
+TEST_SUITE("media_session") {
+  TEST_CASE("media_session::two sessions exchange tones") {
+    struct Case {
+      CodecSpec codec;
+      bool mux;
+    };
+    const Case cases[] = {{{"opus", 111, 48000, 2}, false}, {{"pcmu", 0, 8000, 1}, false}, {{"pcma", 8, 8000, 1}, true}};
+    for (const Case& c : cases) {
+      CAPTURE(c.codec.name);
+      CAPTURE(c.mux);
+      auto a = MediaSession::open(loopback_options());
+      auto b = MediaSession::open(loopback_options());
+      REQUIRE(a.ok());
+      REQUIRE(b.ok());
+      CHECK((*a)->local_rtp_port() % 2 == 0);
+      CHECK((*a)->local_rtcp_port() == (*a)->local_rtp_port() + 1);
+      const auto a_wav = temp_file("a_" + c.codec.name + ".wav");
+      const auto b_wav = temp_file("b_" + c.codec.name + ".wav");
+      auto a_sink = WavFileSink::open(a_wav.string());
+      auto b_sink = WavFileSink::open(b_wav.string());
+      REQUIRE(a_sink.ok());
+      REQUIRE(b_sink.ok());
+
+      REQUIRE((*a)->start(params_to(**b, c.codec, c.mux), std::make_unique<ToneSource>(440, 8000),
+                          std::move(a_sink.value())).ok());
+      REQUIRE((*b)->start(params_to(**a, c.codec, c.mux), std::make_unique<ToneSource>(1000, 8000),
+                          std::move(b_sink.value())).ok());
+
+      // About a second of audio each way, and at least one RTCP round trip.
+      const bool flowing = await(
+          [&] {
+            const MediaStats sa = (*a)->stats(), sb = (*b)->stats();
+            return sa.packets_received >= 50 && sb.packets_received >= 50 && sa.rtt_ms >= 0 && sb.rtt_ms >= 0;
+          },
+          std::chrono::seconds(5));
+      CHECK(flowing);
+      (*a)->stop();
+      (*b)->stop();
+      (*a)->stop();  // idempotent
+
+      const MediaStats sa = (*a)->stats();
+      const MediaStats sb = (*b)->stats();
+      CHECK(sa.codec == c.codec.name);
+      CHECK(sa.packets_sent >= 50);
+      CHECK(sa.packets_lost == 0);
+      CHECK(sa.packets_ignored == 0);
+      CHECK(sa.packets_invalid == 0);
+      CHECK(sa.first_rtp_ms >= 0);
+      CHECK(sa.first_rtp_ms < 1000);
+      CHECK(sa.rtt_ms >= 0);
+      CHECK(sa.rtt_ms < 100);
+      CHECK(sa.mos > 4.0);
+      CHECK(sa.jitter_ms < 20);
+      CHECK(sb.rtcp_received >= 1);
+      CHECK(sb.remote_bye);  // a stopped first and said BYE
+
+      const auto heard_by_a = second_half(a_wav.string());
+      const auto heard_by_b = second_half(b_wav.string());
+      CHECK(rms(heard_by_a) > 1000);
+      CHECK(rms(heard_by_b) > 1000);
+      CHECK(tone_power_ratio(heard_by_a, kPcmRate, 1000) > 0.5);
+      CHECK(tone_power_ratio(heard_by_a, kPcmRate, 440) < 0.05);
+      CHECK(tone_power_ratio(heard_by_b, kPcmRate, 440) > 0.5);
+      CHECK(tone_power_ratio(heard_by_b, kPcmRate, 1000) < 0.05);
+      fs::remove(a_wav);
+      fs::remove(b_wav);
+    }
+  }
+
+  TEST_CASE("media_session::DTMF travels as RFC 4733 events") {
+    auto a = MediaSession::open(loopback_options());
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    const CodecSpec pcmu{"pcmu", 0, 8000, 1};
+    REQUIRE((*a)->start(params_to(**b, pcmu), std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+    REQUIRE((*b)->start(params_to(**a, pcmu), std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+    (*a)->send_dtmf("1#9*A");
+    CHECK(await([&] { return (*b)->dtmf_received().size() >= 5; }, std::chrono::seconds(5)));
+    CHECK((*b)->stats().dtmf_received == "1#9*A");
+    CHECK((*b)->stats().packets_ignored == 0);
+  }
+
+  TEST_CASE("media_session::foreign payload types and garbage are counted, not fatal") {
+    auto a = MediaSession::open(loopback_options());
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    // a sends PCMU (pt 0) but b expects PCMA (pt 8): all of a's packets are foreign.
+    REQUIRE((*a)->start(params_to(**b, {"pcmu", 0, 8000, 1}), std::make_unique<ToneSource>(440, 8000),
+                        std::make_unique<NullSink>()).ok());
+    REQUIRE((*b)->start(params_to(**a, {"pcma", 8, 8000, 1}), std::make_unique<SilenceSource>(),
+                        std::make_unique<NullSink>()).ok());
+    CHECK(await([&] { return (*b)->stats().packets_ignored >= 10; }, std::chrono::seconds(3)));
+    CHECK((*b)->stats().packets_received == 0);
+    CHECK((*b)->stats().first_rtp_ms == -1);
+  }
+
+  TEST_CASE("media_session::hold stops sending, resume restarts it") {
+    auto a = MediaSession::open(loopback_options());
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    const CodecSpec opus{"opus", 111, 48000, 2};
+    MediaParams to_b = params_to(**b, opus);
+    REQUIRE((*a)->start(to_b, std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()).ok());
+    REQUIRE((*b)->start(params_to(**a, opus), std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+    CHECK(await([&] { return (*b)->stats().packets_received >= 5; }, std::chrono::seconds(3)));
+
+    to_b.direction = Direction::inactive;
+    REQUIRE((*a)->update(to_b).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const uint64_t held = (*a)->stats().packets_sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK((*a)->stats().packets_sent == held);
+
+    to_b.direction = Direction::sendrecv;
+    to_b.codec = {"pcmu", 0, 8000, 1};  // and switch codec in the same re-INVITE
+    REQUIRE((*a)->update(to_b).ok());
+    CHECK(await([&] { return (*a)->stats().packets_sent >= held + 10; }, std::chrono::seconds(3)));
+    CHECK((*a)->stats().codec == "pcmu");
+
+    to_b.codec = {"g729", 18, 8000, 1};
+    CHECK_FALSE((*a)->update(to_b).ok());
+    CHECK((*a)->stats().codec == "pcmu");
+  }
+
+  TEST_CASE("media_session::errors") {
+    MediaOptions bad = loopback_options();
+    bad.local_address = "not-an-ip";
+    CHECK_FALSE(MediaSession::open(bad).ok());
+    bad = loopback_options();
+    bad.rtp_port_min = 5000;
+    bad.rtp_port_max = 4000;
+    CHECK_FALSE(MediaSession::open(bad).ok());
+
+    auto a = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    MediaParams p;
+    p.remote_address = "127.0.0.1";
+    p.remote_rtp_port = 4000;
+    p.codec = {"speex", 97, 8000, 1};
+    sipcall::Error e = (*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>());
+    CHECK(e.code() == sipcall::ExitCode::media_failure);
+    CHECK(e.message().find("speex") != std::string::npos);
+    p.codec = {"pcmu", 0, 8000, 1};
+    p.remote_address = "300.1.2.3";
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
+          sipcall::ExitCode::network);
+    CHECK((*a)->update(p).code() == sipcall::ExitCode::media_failure);  // not running
+  }
+
+  TEST_CASE("media_session::port pairs in a tiny range") {
+    MediaOptions o = loopback_options();
+    o.rtp_port_min = 41000;
+    o.rtp_port_max = 41003;  // room for two pairs: 41000/1, 41002/3
+    auto a = MediaSession::open(o);
+    auto b = MediaSession::open(o);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK((*a)->local_rtp_port() != (*b)->local_rtp_port());
+    auto c = MediaSession::open(o);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().code() == sipcall::ExitCode::network);
+  }
+}
