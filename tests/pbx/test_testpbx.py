@@ -457,7 +457,8 @@ def test_free_port():
         s.bind(("127.0.0.1", p))
 
 
-def test_stop_is_idempotent_and_kills_processes():
+def test_stop_is_idempotent_and_kills_processes(monkeypatch):
+    monkeypatch.delenv("TESTPBX_KEEP", raising=False)
     p = TestPbx()
     p.start()
     pid = p.pid
@@ -469,9 +470,16 @@ def test_stop_is_idempotent_and_kills_processes():
     assert not os.path.exists(rundir)
 
 
+def _env():
+    env = dict(os.environ)
+    env.pop("TESTPBX_KEEP", None)
+    return env
+
+
 def test_cli_prints_json_and_stops_on_sigterm():
     proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "testpbx.py")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env())
     try:
         line = proc.stdout.readline()
         info = json.loads(line)
@@ -493,7 +501,84 @@ def test_cli_prints_json_and_stops_on_sigterm():
 
 def test_cli_duration():
     res = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "testpbx.py"), "--duration", "1"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=40)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=40,
+                         env=_env())
     assert res.returncode == 0, res.stderr
     info = json.loads(res.stdout.splitlines()[0])
     assert not testpbx._pids_in_group(info["pid"])
+
+
+def test_kamailio_dies_with_killed_parent():
+    """Even if the Python process is SIGKILLed, Kamailio does not outlive it."""
+    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "testpbx.py")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=_env())
+    try:
+        info = json.loads(proc.stdout.readline())
+        kpid = info["pid"]
+        assert testpbx._pids_in_group(kpid)
+        proc.kill()
+        proc.wait(5)
+        testpbx._wait(lambda: not testpbx._pids_in_group(kpid), 15, what="kamailio exit")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        import shutil
+        if "info" in locals():
+            shutil.rmtree(info["rundir"], ignore_errors=True)
+
+
+def test_user_agent_logged_in_full(pbx):
+    mark = pbx.mark()
+    with SipClient(pbx, "tcp", "150") as c:
+        c.tp.send(c.build("OPTIONS", "sip:pbx.test", "sip:pbx.test",
+                          ["User-Agent: sip-call 0.1 (test build)"]))
+        r = c.tp.recv(5)
+        assert r.status == 200
+    m = pbx.wait_for_message(lambda m: m["method"] == "OPTIONS" and m["from"] == "150",
+                             timeout=5, since=mark)
+    assert "sip-call 0.1 (test build)" in m["ua"] or m["ua"] == "testpbx-sipclient"
+
+
+@pytest.mark.parametrize("caller_tp,callee_tp", [("udp", "ws"), ("wss", "tcp")])
+def test_cancel_relayed_to_ringing_callee(pbx, caller_tp, callee_tp):
+    from sipclient import digest_header
+    with SipClient(pbx, callee_tp, "161") as callee, SipClient(pbx, caller_tp, "162") as caller:
+        assert callee.register(expires=60).status == 200
+        try:
+            uri = "sip:161@pbx.test"
+            caller.tp.send(caller.build("INVITE", uri, uri, ["Content-Type: application/sdp"], SDP))
+            r = caller.tp.recv(5)
+            assert r.status == 407
+            caller.send_ack(r, uri, uri)
+            cred = digest_header(r.get("proxy-authenticate"), "INVITE", uri, "162", "secret162")
+            branch = "z9hG4bK" + uuid.uuid4().hex
+            caller.tp.send(caller.build("INVITE", uri, uri, ["Content-Type: application/sdp",
+                                                             "Proxy-Authorization: " + cred],
+                                        SDP, branch=branch))
+            inv = callee.wait_request("INVITE", timeout=5)
+            callee.reply(inv, 180, "Ringing", to_tag="ring1")
+            deadline = time.monotonic() + 5
+            while True:
+                r = caller.tp.recv(max(0.01, deadline - time.monotonic()))
+                if r.status == 180:
+                    break
+            caller.tp.send("CANCEL %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n"
+                           "From: <sip:162@pbx.test>;tag=%s\r\nTo: <%s>\r\nCall-ID: %s\r\n"
+                           "CSeq: %d CANCEL\r\nContent-Length: 0\r\n\r\n"
+                           % (uri, caller.via(branch), caller.tag, uri, caller.callid, caller.cseq))
+            cancel = callee.wait_request("CANCEL", timeout=5)
+            callee.reply(cancel, 200, "OK")
+            callee.reply(inv, 487, "Request Terminated", to_tag="ring1")
+            got = {}
+            deadline = time.monotonic() + 5
+            while len(got) < 2:
+                r = caller.tp.recv(max(0.01, deadline - time.monotonic()))
+                if r.status >= 200:
+                    got[r.cseq_method] = r.status
+            assert got == {"CANCEL": 200, "INVITE": 487}
+            ack = callee.wait_request("ACK", timeout=5)  # hop-by-hop ACK for the 487
+            assert ack.get("call-id") == inv.get("call-id")
+        finally:
+            callee.register(expires=0)

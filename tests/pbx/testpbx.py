@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -166,6 +167,9 @@ def parse_log_line(line):
     for k, v in list(d.items()):
         if v == "<null>":
             d[k] = ""
+    for k in ("ua", "protocol"):  # escaped in the config (spaces -> %20)
+        if k in d:
+            d[k] = urllib.parse.unquote(d[k])
     if kind == "HTTPMSG":
         d["type"] = "http"
         return d
@@ -225,8 +229,11 @@ class TestPbx:
     host = HOST
     domain = DOMAIN
 
-    def __init__(self, start_timeout=15.0, keep_rundir=False, kamailio="kamailio"):
+    def __init__(self, start_timeout=15.0, keep_rundir=False, kamailio="kamailio",
+                 shm_mb=256, pkg_mb=16):
         self.start_timeout = start_timeout
+        self.shm_mb = shm_mb
+        self.pkg_mb = pkg_mb
         self.keep_rundir = keep_rundir or bool(os.environ.get("TESTPBX_KEEP"))
         self.kamailio = kamailio
         self.ports = {}
@@ -326,10 +333,10 @@ class TestPbx:
         self._log_fh = open(self.log_file, "ab")
         cmd = [self.kamailio, "-DD", "-E", "-f", self.cfg_file, "-Y", self.rundir,
                "-w", self.rundir, "-P", os.path.join(self.rundir, "kamailio.pid"),
-               "-m", "64", "-M", "16"]
+               "-m", str(self.shm_mb), "-M", str(self.pkg_mb)]
         self.proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL,
                                      stdout=self._log_fh, stderr=self._log_fh,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_die_with_parent)
         self._wait_ready()
 
     def _wait_ready(self):
@@ -423,15 +430,21 @@ class TestPbx:
             self._log_fh = None
 
     @staticmethod
-    def _kill_leftover_children(pgid):
+    def _kill_leftover_children(pgid, timeout=5.0):
         """Kamailio's worker processes are in the process group we created
-        (start_new_session); they normally exit with the main process.  Kill
-        any that did not, by PID."""
+        (start_new_session) and exit shortly after the main process.  Wait
+        for that with a deadline, then SIGKILL any left, by PID."""
+        deadline = time.monotonic() + timeout
+        while _pids_in_group(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         for pid in _pids_in_group(pgid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        deadline = time.monotonic() + 2.0
+        while _pids_in_group(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -606,6 +619,18 @@ class TestPbx:
         return list(last)
 
 
+def _die_with_parent():
+    """In the child before exec: get SIGTERM when the Python process dies
+    (even by SIGKILL), so Kamailio never outlives the tests."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except Exception:  # pragma: no cover - best effort
+        pass
+
+
 def _nz(v):
     return None if v in (None, "", "[not set]") else v
 
@@ -621,8 +646,9 @@ def _pids_in_group(pgid):
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[-1].split()
-        # fields: state ppid pgrp ...
-        if len(fields) > 2 and fields[2] == str(pgid) and int(entry) != os.getpid():
+        # fields: state ppid pgrp ...; zombies are gone already
+        if (len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X")
+                and int(entry) != os.getpid()):
             pids.append(int(entry))
     return pids
 
