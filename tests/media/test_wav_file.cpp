@@ -1,0 +1,142 @@
+#include <doctest/doctest.h>
+
+#include <sndfile.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sipcall/media/tone_detect.h"
+#include "sipcall/media/wav_file.h"
+#include "tone_helpers.h"
+
+using namespace sipcall::media;
+using sipcall::media::testing::make_tone;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_wav_" + name); }
+
+// Writes a test file directly with libsndfile, in any format.
+void write_file(const fs::path& path, int rate, int channels, int format, const std::vector<int16_t>& mono) {
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = channels;
+  info.format = format;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  REQUIRE(f != nullptr);
+  std::vector<int16_t> interleaved;
+  for (int16_t s : mono)
+    for (int c = 0; c < channels; ++c) interleaved.push_back(s);
+  sf_writef_short(f, interleaved.data(), static_cast<sf_count_t>(mono.size()));
+  sf_close(f);
+}
+}  // namespace
+
+TEST_SUITE("wav_file") {
+  TEST_CASE("wav_file::sink then source round trip") {
+    struct Case {
+      int rate;
+      double hz;
+    };
+    for (const Case c : {Case{48000, 440}, Case{8000, 1000}}) {
+      CAPTURE(c.rate);
+      const auto path = temp_file("roundtrip.wav");
+      {
+        auto sink = WavFileSink::open(path.string(), {c.rate, false});
+        REQUIRE(sink.ok());
+        ToneSource tone(c.hz, 10000);
+        for (int i = 0; i < 50; ++i) (*sink)->write(tone.read());
+        CHECK((*sink)->close().ok());
+        CHECK((*sink)->close().ok());  // idempotent
+      }
+      auto data = read_wav(path.string());
+      REQUIRE(data.ok());
+      CHECK(data->sample_rate == c.rate);
+      CHECK(data->channels == 1);
+      CHECK(data->samples.size() == static_cast<size_t>(c.rate));  // 50 frames of 20 ms
+      CHECK(tone_power_ratio(data->samples, c.rate, c.hz) > 0.9);
+
+      auto source = WavFileSource::open(path.string(), false);
+      REQUIRE(source.ok());
+      std::vector<int16_t> played;
+      int frames = 0;
+      while (!(*source)->finished() && frames < 200) {
+        PcmFrame f = (*source)->read();
+        CHECK(f.size() == static_cast<size_t>(kFrameSamples));
+        played.insert(played.end(), f.begin(), f.end());
+        ++frames;
+      }
+      CHECK(frames >= 50);
+      CHECK(frames <= 52);
+      std::vector<int16_t> body(played.begin() + 4800, played.begin() + 40000);
+      CHECK(tone_power_ratio(body, kPcmRate, c.hz) > 0.9);
+      fs::remove(path);
+    }
+  }
+
+  TEST_CASE("wav_file::stereo both: left is sent, right is received") {
+    const auto path = temp_file("stereo.wav");
+    {
+      auto sink = WavFileSink::open(path.string(), {48000, true});
+      REQUIRE(sink.ok());
+      ToneSource sent(440, 8000), received(1000, 8000);
+      for (int i = 0; i < 25; ++i) {
+        (*sink)->on_sent(sent.read());
+        (*sink)->write(received.read());
+      }
+    }  // destructor closes
+    auto data = read_wav(path.string());
+    REQUIRE(data.ok());
+    REQUIRE(data->channels == 2);
+    CHECK(tone_power_ratio(data->per_channel[0], 48000, 440) > 0.9);
+    CHECK(tone_power_ratio(data->per_channel[1], 48000, 1000) > 0.9);
+    fs::remove(path);
+  }
+
+  TEST_CASE("wav_file::any rate and channel count plays at 48 kHz mono") {
+    struct Case {
+      int rate, channels, format;
+    };
+    const Case cases[] = {{44100, 2, SF_FORMAT_WAV | SF_FORMAT_PCM_16},
+                          {16000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_24},
+                          {8000, 1, SF_FORMAT_WAV | SF_FORMAT_ULAW},
+                          {22050, 3, SF_FORMAT_WAV | SF_FORMAT_FLOAT}};
+    for (const Case& c : cases) {
+      CAPTURE(c.rate);
+      CAPTURE(c.channels);
+      const auto path = temp_file("in.wav");
+      write_file(path, c.rate, c.channels, c.format, make_tone(1000, c.rate, static_cast<size_t>(c.rate / 2)));
+      auto source = WavFileSource::open(path.string(), true);
+      REQUIRE(source.ok());
+      std::vector<int16_t> played;
+      for (int i = 0; i < 50; ++i) {  // 1 s from a 0.5 s file: loops
+        PcmFrame f = (*source)->read();
+        played.insert(played.end(), f.begin(), f.end());
+      }
+      CHECK_FALSE((*source)->finished());
+      CHECK(rms(std::vector<int16_t>(played.end() - 9600, played.end())) > 3000);  // still playing after the loop
+      CHECK(tone_power_ratio(std::vector<int16_t>(played.begin() + 2400, played.begin() + 21600), kPcmRate, 1000) > 0.9);
+      fs::remove(path);
+    }
+  }
+
+  TEST_CASE("wav_file::unreadable files are clear errors") {
+    const auto garbage = temp_file("garbage.wav");
+    std::ofstream(garbage) << "this is not a RIFF file at all";
+    const auto empty = temp_file("empty.wav");
+    write_file(empty, 8000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, {});
+    for (const fs::path& p : {temp_file("does_not_exist.wav"), garbage, empty}) {
+      CAPTURE(p.string());
+      auto r = WavFileSource::open(p.string(), false);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error().code() == sipcall::ExitCode::usage);
+      CHECK(r.error().message().find(p.string()) != std::string::npos);
+    }
+    fs::remove(garbage);
+    fs::remove(empty);
+    auto sink = WavFileSink::open("/nonexistent-dir/x.wav");
+    REQUIRE_FALSE(sink.ok());
+    CHECK(sink.error().message().find("/nonexistent-dir/x.wav") != std::string::npos);
+    CHECK_FALSE(WavFileSink::open(temp_file("x.wav").string(), {16000, false}).ok());
+  }
+}
