@@ -582,3 +582,26 @@ def test_cancel_relayed_to_ringing_callee(pbx, caller_tp, callee_tp):
             assert ack.get("call-id") == inv.get("call-id")
         finally:
             callee.register(expires=0)
+
+
+def test_concurrent_wss_and_tcp_registrations(pbx):
+    """Many parallel TLS handshakes (the tls module must not break) and
+    scale-range users."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def reg(i):
+        tp = "wss" if i % 2 else "tcp"
+        try:
+            with SipClient(pbx, tp, str(1000 + i)) as c:
+                s1 = c.register(expires=60).status
+                n = len(pbx.bindings(str(1000 + i)))
+                s2 = c.register(expires=0).status
+                return (s1, n, s2)
+        except Exception as e:  # report, don't raise in the pool
+            return repr(e)
+
+    with ThreadPoolExecutor(24) as ex:
+        res = list(ex.map(reg, range(120)))
+    bad = [(i, r) for i, r in enumerate(res) if r != (200, 1, 200)]
+    assert not bad, bad[:5]
+    assert "freeing already freed" not in pbx.log_text()
