@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <thread>
 #include <optional>
 
 #include "sipcall/media/resampler.h"
@@ -67,6 +69,12 @@ struct PortAudioStream {
   std::optional<Resampler> resampler;  // 48 kHz <-> device rate, media thread only
   std::string device;
 
+  // Callback-thread only: how far the device has run since its first
+  // callback, to notice a device without a clock (see pace()).
+  bool pacing_started = false;
+  std::chrono::steady_clock::time_point pacing_start;
+  uint64_t pacing_frames = 0;
+
   explicit PortAudioStream(size_t ring_capacity) : ring(ring_capacity) {}
   ~PortAudioStream() { close(); }
 
@@ -79,10 +87,29 @@ struct PortAudioStream {
     return {};
   }
 
+  // ALSA's null and file plugins have no clock: PortAudio then calls us
+  // back as fast as the CPU allows, which would read a capture file in
+  // milliseconds and spin a core. A real device never runs more than its
+  // buffer ahead of the wall clock; when this one does, we sleep the
+  // excess off. That is the only time this callback ever waits.
+  void pace(unsigned long frames) {
+    constexpr auto kMaxAhead = std::chrono::milliseconds(250);  // beyond any real device buffer
+    const auto now = std::chrono::steady_clock::now();
+    if (!pacing_started) {
+      pacing_started = true;
+      pacing_start = now;
+    }
+    pacing_frames += frames;
+    const auto media_time = pacing_start + std::chrono::microseconds(pacing_frames * 1'000'000 /
+                                                                      static_cast<uint64_t>(device_rate));
+    if (media_time - now > kMaxAhead) std::this_thread::sleep_for(media_time - now - kMaxAhead);
+  }
+
   // Runs on PortAudio's thread: no locks, no allocation, no logging.
   static int callback(const void* in, void* out, unsigned long frames, const PaStreamCallbackTimeInfo*,
                       PaStreamCallbackFlags, void* user) {
     auto* self = static_cast<PortAudioStream*>(user);
+    self->pace(frames);
     if (self->input) {
       if (in) self->ring.write(static_cast<const int16_t*>(in), frames);
     } else {
