@@ -249,7 +249,10 @@ class TestPbx:
         self.rpc_socket = None
         self.proc = None
         self._log_fh = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._log_offset = 0
+        self._parsed_cache = []
+        self.ready_times = {}  # start-up diagnostics: seconds until each check passed
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -331,6 +334,9 @@ class TestPbx:
             if os.path.exists(p):
                 os.unlink(p)
         self._log_fh = open(self.log_file, "ab")
+        with self._lock:
+            self._log_offset = os.path.getsize(self.log_file)
+            self._parsed_cache = []
         cmd = [self.kamailio, "-DD", "-E", "-f", self.cfg_file, "-Y", self.rundir,
                "-w", self.rundir, "-P", os.path.join(self.rundir, "kamailio.pid"),
                "-m", str(self.shm_mb), "-M", str(self.pkg_mb)]
@@ -340,7 +346,8 @@ class TestPbx:
         self._wait_ready()
 
     def _wait_ready(self):
-        deadline = time.monotonic() + self.start_timeout
+        t0 = time.monotonic()
+        deadline = t0 + self.start_timeout
         pending = ["tcp", "tls", "ws", "wss", "udp", "rpc"]
         while pending:
             if self.proc.poll() is not None:
@@ -355,14 +362,15 @@ class TestPbx:
                 if t == "udp":
                     ok = self._udp_options_ok(timeout=0.3)
                 elif t == "rpc":
-                    ok = os.path.exists(self.ctl_socket) and self.rpc("core.version") is not None
+                    ok = (os.path.exists(self.ctl_socket) and os.path.exists(self.rpc_socket)
+                          and self.rpc("core.version", timeout=0.5) is not None)
                 else:
                     with socket.create_connection((HOST, self.ports[t]), timeout=0.5):
                         ok = True
             except (OSError, PbxError):
                 ok = False
             if ok:
-                pending.pop(0)
+                self.ready_times[pending.pop(0)] = round(time.monotonic() - t0, 3)
             else:
                 time.sleep(0.05)
 
@@ -498,15 +506,28 @@ class TestPbx:
 
     # -- message log ---------------------------------------------------------
 
+    def _parsed(self):
+        """All parsed log lines so far (incremental: only new complete lines
+        of the log are read on each call)."""
+        with self._lock:
+            if not self.log_file or not os.path.exists(self.log_file):
+                return list(self._parsed_cache)
+            with open(self.log_file, "rb") as f:
+                f.seek(self._log_offset)
+                data = f.read()
+            end = data.rfind(b"\n")
+            if end >= 0:
+                self._log_offset += end + 1
+                for line in data[:end].decode(errors="replace").split("\n"):
+                    d = parse_log_line(line)
+                    if d is not None:
+                        self._parsed_cache.append(d)
+            return list(self._parsed_cache)
+
     def messages(self, since=0, include_http=False):
         """All SIP requests/replies the PBX received so far (dicts), oldest
         first.  since: skip the first N (see mark())."""
-        out = []
-        for line in self.log_text().splitlines():
-            d = parse_log_line(line)
-            if d is None or (d["type"] == "http" and not include_http):
-                continue
-            out.append(d)
+        out = [d for d in self._parsed() if include_http or d["type"] != "http"]
         return out[since:]
 
     def http_requests(self):
