@@ -122,9 +122,12 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
         break;
       }
     }
+    // Sofia finishes pending transactions first; after a failure there is
+    // nothing worth waiting for, so that wait is short.
     agent.shutdown();
     SipEvent e;
-    auto deadline = Clock::now() + std::chrono::seconds(3);
+    auto deadline = Clock::now() + (registered ? std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(3))
+                                               : std::chrono::milliseconds(500));
     while (wait_event(agent, queue, e, deadline, false, 0) == Wait::event)
       if (e.type == SipEventType::shutdown_complete) break;
   };

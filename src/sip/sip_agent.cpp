@@ -57,7 +57,7 @@ struct SipAgent::Impl {
   std::string last_rx_cseq;
   std::string sent_contact;  // Contact URI of our last REGISTER
   bool register_auth_sent = false;
-  bool unregistering = false;
+  bool shutdown_done = false;
 
   ~Impl();
   void emit(SipEvent e) { listener->on_sip_event(e); }
@@ -191,6 +191,7 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
       break;
     case nua_r_shutdown:
       if (status >= 200) {
+        shutdown_done = true;
         SipEvent e;
         e.type = SipEventType::shutdown_complete;
         e.status = status;
@@ -203,10 +204,16 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
 }
 
 SipAgent::Impl::~Impl() {
-  if (registration) nua_handle_destroy(registration);
-  if (nua) nua_destroy(nua);
-  if (root) su_root_destroy(root);
   if (g_trace_owner == this) g_trace_owner = nullptr;
+  // nua refuses to be destroyed before its shutdown completed, and its
+  // objects then still hang off the root: leave both to process exit rather
+  // than free memory Sofia still uses.
+  if (nua && shutdown_done) {
+    if (registration) nua_handle_destroy(registration);
+    nua_destroy(nua);
+    nua = nullptr;
+  }
+  if (root && !nua) su_root_destroy(root);
   bridge.reset();
   if (!tls_dir.empty()) {
     std::error_code ec;
@@ -232,6 +239,9 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
 
   impl->root = su_root_create(impl.get());
   if (!impl->root) return Error::internal("Sofia-SIP: cannot create event loop");
+  // Run nua's stack on our thread instead of a clone thread of its own: one
+  // thread owns all signalling, so callbacks and traces need no locking.
+  su_root_threading(impl->root, 0);
 
   const ServerUrl& server = options.server;
   std::string transport(transport_name(server.transport));

@@ -91,6 +91,12 @@ void kill_async(lws* wsi) {
 int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
   auto* impl = impl_of(wsi);
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
+  // While the context is destroyed every connection closes in turn; the
+  // partner of a closing wsi may already be freed, so touch only our fd.
+  if (impl->stopping.load()) {
+    if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) close(lws_get_socket_fd(wsi));
+    return 0;
+  }
   switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE: {
       if (!link) {  // the listening socket: Sofia is connecting
@@ -158,6 +164,7 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t l
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
   if (!link) return 0;
   auto* impl = impl_of(wsi);
+  if (impl->stopping.load()) return 0;  // see raw_callback
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       link->ws_open = true;
