@@ -90,7 +90,7 @@ uint16_t MediaSession::local_rtcp_port() const { return impl_->rtcp_socket.local
 Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource> source,
                           std::unique_ptr<AudioSink> sink) {
   Impl& s = *impl_;
-  if (s.started) return Error::media("media session already started");
+  if (s.started || s.stopped) return Error::media("media session already started or stopped");
   if (!source || !sink) return Error::media("media session needs an audio source and sink");
   auto codec = make_codec(params.codec, params.ptime_ms);
   if (!codec.ok()) return codec.error();

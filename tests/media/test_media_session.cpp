@@ -2,6 +2,11 @@
 // tone and recording what it hears.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -53,6 +58,18 @@ std::vector<int16_t> second_half(const std::string& path) {
 }
 
 fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_media_" + name); }
+
+// Sends raw datagrams to 127.0.0.1:port, as a hostile or confused peer would.
+void send_raw(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (const auto& d : datagrams) sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  close(fd);
+}
 }  // namespace
 
 TEST_SUITE("media_session") {
@@ -153,6 +170,46 @@ TEST_SUITE("media_session") {
     CHECK((*b)->stats().first_rtp_ms == -1);
   }
 
+  TEST_CASE("media_session::garbage datagrams on both sockets are counted") {
+    auto a = MediaSession::open(loopback_options());
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    const CodecSpec pcmu{"pcmu", 0, 8000, 1};
+    REQUIRE((*b)->start(params_to(**a, pcmu), std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+    const std::vector<std::vector<uint8_t>> junk = {
+        {}, {0x80}, {0x00, 0x00, 0x00}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+        {0x8f, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0},  // 15 CSRCs announced, none there
+        {0x80, 0xc9, 0x00, 0x40},                          // RTCP RR with a length far beyond the datagram
+        std::vector<uint8_t>(1400, 0xa5)};
+    send_raw((*b)->local_rtp_port(), junk);
+    send_raw((*b)->local_rtcp_port(), junk);
+    CHECK(await([&] { return (*b)->stats().packets_invalid >= 2 * junk.size() - 1; }, std::chrono::seconds(3)));
+    // Still alive and receiving real media afterwards.
+    REQUIRE((*a)->start(params_to(**b, pcmu), std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()).ok());
+    CHECK(await([&] { return (*b)->stats().packets_received >= 10; }, std::chrono::seconds(3)));
+  }
+
+  TEST_CASE("media_session::echo answer mode sends back what it hears") {
+    auto a = MediaSession::open(loopback_options());
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    const CodecSpec opus{"opus", 111, 48000, 2};
+    const auto a_wav = temp_file("echo.wav");
+    auto a_sink = WavFileSink::open(a_wav.string());
+    REQUIRE(a_sink.ok());
+    EchoPair echo = make_echo_pair();
+    REQUIRE((*b)->start(params_to(**a, opus), std::move(echo.source), std::move(echo.sink)).ok());
+    REQUIRE((*a)->start(params_to(**b, opus), std::make_unique<ToneSource>(1000, 8000), std::move(a_sink.value())).ok());
+    CHECK(await([&] { return (*a)->stats().packets_received >= 50; }, std::chrono::seconds(5)));
+    (*a)->stop();
+    const auto heard = second_half(a_wav.string());
+    CHECK(rms(heard) > 1000);
+    CHECK(tone_power_ratio(heard, kPcmRate, 1000) > 0.5);
+    fs::remove(a_wav);
+  }
+
   TEST_CASE("media_session::hold stops sending, resume restarts it") {
     auto a = MediaSession::open(loopback_options());
     auto b = MediaSession::open(loopback_options());
@@ -205,6 +262,10 @@ TEST_SUITE("media_session") {
     CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
           sipcall::ExitCode::network);
     CHECK((*a)->update(p).code() == sipcall::ExitCode::media_failure);  // not running
+    (*a)->stop();
+    p.remote_address = "127.0.0.1";
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
+          sipcall::ExitCode::media_failure);  // a stopped session stays stopped
   }
 
   TEST_CASE("media_session::port pairs in a tiny range") {

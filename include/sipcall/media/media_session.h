@@ -92,7 +92,8 @@ class MediaSession {
   uint16_t local_rtcp_port() const;  // local_rtp_port() + 1
 
   // Starts streaming; the session owns source and sink from here on.
-  // Error::media for an unsupported codec/ptime or a second start();
+  // Error::media for an unsupported codec/ptime, a second start() or a
+  // start() after stop();
   // Error::network for an invalid remote address.
   Error start(const MediaParams& params, std::unique_ptr<AudioSource> source, std::unique_ptr<AudioSink> sink);
 
