@@ -186,3 +186,19 @@ def test_unresolvable_host_is_a_network_error():
     r = run(["--server", "sip:no-such-host.invalid", "--user", "101", "register"], password="x")
     assert r.code == 4, r
     assert "cannot resolve" in r.stderr
+
+
+@pytest.mark.parametrize("transport", ["ws", "wss", "tcp", "udp"])
+def test_requests_from_the_server_reach_us_over_our_connection(pbx, transport):
+    """An OPTIONS sent to the registered extension comes back over sip-call's
+    own connection (the WebSocket, for ws/wss) and is answered 200."""
+    from sipclient import SipClient
+    user = str(160 + ["ws", "wss", "tcp", "udp"].index(transport))
+    args = account_args(pbx, transport, user, ["--json", "register", "--keep"])
+    with Running(args, password=pbx.password(user)) as p:
+        p.wait_for_json(lambda o: o.get("event") == "registered")
+        with SipClient(pbx, "udp", "169") as peer:
+            final, _ = peer.request("OPTIONS", f"sip:{user}@{pbx.domain}", f"sip:{user}@{pbx.domain}")
+        assert final.status == 200, final
+        assert "sip-call" in (final.get("server") or final.get("user-agent") or "")
+        assert p.stop(signal.SIGTERM) == 0
