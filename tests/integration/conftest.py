@@ -20,26 +20,27 @@ import testpbx  # noqa: E402
 from testpbx import HttpRejectServer, SilentTcpServer, TestPbx, free_port  # noqa: E402,F401
 
 
-@pytest.fixture(scope="session")
-def pbx():
-    """One PBX shared by the whole test session (stopped at the end)."""
+def _running_pbx():
+    """Starts a PBX and stops it afterwards, also when start() itself failed
+    half-way (stop() is idempotent)."""
     p = TestPbx()
     try:
         p.start()
         yield p
     finally:
         p.stop()
+
+
+@pytest.fixture(scope="session")
+def pbx():
+    """One PBX shared by the whole test session (stopped at the end)."""
+    yield from _running_pbx()
 
 
 @pytest.fixture
 def fresh_pbx():
     """A PBX of its own for one test (clean registrar and message log)."""
-    p = TestPbx()
-    try:
-        p.start()
-        yield p
-    finally:
-        p.stop()
+    yield from _running_pbx()
 
 
 @pytest.fixture
