@@ -17,30 +17,19 @@ _PBX_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "
 sys.path.insert(0, os.path.normpath(_PBX_DIR))
 
 import testpbx  # noqa: E402
-from testpbx import HttpRejectServer, SilentTcpServer, TestPbx, free_port  # noqa: E402,F401
-
-
-def _running_pbx():
-    """Starts a PBX and stops it afterwards, also when start() itself failed
-    half-way (stop() is idempotent)."""
-    p = TestPbx()
-    try:
-        p.start()
-        yield p
-    finally:
-        p.stop()
+from testpbx import HttpRejectServer, SilentTcpServer, TestPbx, free_port, running_pbx  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
 def pbx():
     """One PBX shared by the whole test session (stopped at the end)."""
-    yield from _running_pbx()
+    yield from running_pbx()
 
 
 @pytest.fixture
 def fresh_pbx():
     """A PBX of its own for one test (clean registrar and message log)."""
-    yield from _running_pbx()
+    yield from running_pbx()
 
 
 @pytest.fixture

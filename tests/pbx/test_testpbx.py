@@ -31,12 +31,7 @@ except ImportError:  # pragma: no cover
 
 @pytest.fixture(scope="module")
 def pbx():
-    p = TestPbx()
-    try:
-        p.start()
-        yield p
-    finally:
-        p.stop()
+    yield from testpbx.running_pbx()
 
 
 def sipsak(*args, timeout=30):

@@ -221,6 +221,18 @@ def _stop_all_live():
 atexit.register(_stop_all_live)
 
 
+def running_pbx(**kwargs):
+    """Generator for pytest fixtures: starts a PBX, yields it, and stops it
+    afterwards, also when start() itself failed half-way (stop() is
+    idempotent)."""
+    p = TestPbx(**kwargs)
+    try:
+        p.start()
+        yield p
+    finally:
+        p.stop()
+
+
 class TestPbx:
     """A Kamailio instance on 127.0.0.1 with free ports and a temp run dir."""
 
@@ -400,35 +412,24 @@ class TestPbx:
     def stop(self, timeout=10.0):
         """Stop Kamailio (SIGTERM, SIGKILL after timeout).  Idempotent."""
         with self._lock:
-            if self.proc is not None:
-                proc, self.proc = self.proc, None
-                if proc.poll() is None:
-                    try:
-                        proc.send_signal(signal.SIGTERM)
-                    except ProcessLookupError:
-                        pass
-                    try:
-                        proc.wait(timeout)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait(5)
-                self._kill_leftover_children(proc.pid)
-            if self._log_fh is not None:
-                self._log_fh.close()
-                self._log_fh = None
+            self._kill(timeout)
             if self.rundir and not self.keep_rundir and os.path.isdir(self.rundir):
                 shutil.rmtree(self.rundir, ignore_errors=True)
                 self.rundir = None
             _live.discard(self)
 
-    def _kill(self):
-        """Used between start attempts: stop the process, keep the rundir."""
+    def _kill(self, timeout=10.0):
+        """Stop the process (SIGTERM, SIGKILL after timeout), keep the rundir.
+        stop() and the retries between start attempts both use it."""
         if self.proc is not None:
             proc, self.proc = self.proc, None
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
                 try:
-                    proc.wait(10)
+                    proc.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                try:
+                    proc.wait(timeout)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(5)
