@@ -2,7 +2,6 @@
 // --keep, stay registered until a signal).
 #include <chrono>
 #include <deque>
-#include <functional>
 
 #include "sipcall/account.h"
 #include "sipcall/commands.h"

@@ -2,7 +2,6 @@
 // only here, into SipEvents; nothing else in sip-call includes <sofia-sip/...>.
 #include "sipcall/sip_agent.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>

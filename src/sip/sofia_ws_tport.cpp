@@ -13,7 +13,6 @@
 extern "C" {
 struct tport_primary_t;
 typedef struct tport_primary_t tport_primary_t;
-struct tp_name_s;
 
 struct SofiaTportVtable {
   char const* vtp_name;

@@ -1,6 +1,5 @@
 #include "sipcall/ws_bridge.h"
 
-#include <fcntl.h>
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -33,8 +32,6 @@ struct Link {
   std::string to_sofia;           // bytes waiting for Sofia's socket
   std::string ws_message;         // fragments of the WebSocket message being received
 };
-
-enum class Role { listener, raw };
 
 }  // namespace
 
