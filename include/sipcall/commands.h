@@ -9,5 +9,7 @@
 namespace sipcall {
 
 ExitCode run_register(const GlobalOptions& global, const RegisterOptions& options, Reporter& reporter);
+ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Reporter& reporter);
+ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, Reporter& reporter);
 
 }  // namespace sipcall

@@ -1,6 +1,7 @@
 // Settings, as the user gave them. Live state never goes here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace sipcall {
@@ -24,6 +25,45 @@ struct GlobalOptions {
 struct RegisterOptions {
   bool keep = false;   // --keep: stay registered until SIGINT/SIGTERM
   int expires_s = 300; // --expires [s]
+};
+
+// Media settings shared by `dial` and `answer`.
+struct CallOptions {
+  std::string codecs = "opus,pcmu,pcma";  // --codecs: allowed codecs, preferred first
+  uint16_t rtp_port_min = 10000;          // --rtp-ports MIN-MAX
+  uint16_t rtp_port_max = 20000;
+  std::string media_address;              // --media-address: SDP c= and RTP bind; default: route to the server
+  // Source: exactly one of play_file / tone_hz / silence / the input device.
+  std::string play_file;                  // --play FILE (WAV, any rate/channels)
+  bool loop = false;                      // --loop: repeat --play
+  double tone_hz = 0;                     // --tone HZ
+  bool silence = false;                   // --silence
+  std::string input_device;               // --input-device (PortAudio; default microphone)
+  // Sinks: the output device unless no_playback; plus record_file.
+  std::string output_device;              // --output-device (PortAudio; default speaker)
+  bool no_playback = false;               // --no-playback
+  std::string record_file;                // --record FILE: received audio
+  bool record_both = false;               // --record-both: stereo, left sent, right received
+  double duration_s = 10;                 // --duration: hang up this long after answer [s]
+  double media_timeout_s = 5;             // --media-timeout: no RTP for this long after answer = media failure [s]
+  std::string dtmf;                       // --dtmf: digits sent after answer
+  double dtmf_delay_s = 1;                // --dtmf-delay [s after answer]
+  bool dtmf_info = false;                 // --dtmf-mode info: SIP INFO instead of RFC 4733
+};
+
+struct DialOptions {
+  std::string target;          // extension, user@domain or SIP URI
+  bool no_register = false;    // --no-register
+  double ring_timeout_s = 60;  // --ring-timeout: CANCEL after this long without answer [s]
+  CallOptions call;
+};
+
+struct AnswerOptions {
+  double answer_delay_s = 0;   // --answer-delay: ring this long before 200 OK [s]
+  bool echo = false;           // --echo: send back what arrives
+  int calls = 0;               // --calls N: exit after N calls; 0 = until a signal
+  double idle_timeout_s = 0;   // --idle-timeout: exit 5 if no call arrives for this long; 0 = never [s]
+  CallOptions call;
 };
 
 }  // namespace sipcall

@@ -27,6 +27,7 @@ struct AgentOptions {
   bool insecure = false;      // no TLS verification
   int connect_timeout_s = 10;
   std::string user_agent = "sip-call/0.1";
+  bool accept_calls = false;  // false: incoming INVITEs get 480 without an event
 };
 
 enum class SipEventType {
@@ -35,6 +36,16 @@ enum class SipEventType {
   registration_failed,  // final failure of REGISTER
   unregistered,         // 2xx to the un-REGISTER, or its failure (status tells)
   shutdown_complete,    // the agent released every transaction and connection
+  // Calls; SipEvent::call names which one.
+  call_progress,        // 1xx to our INVITE (body: early-media SDP, if any)
+  call_answered,        // 2xx to our INVITE (body: the SDP answer); ACK already sent
+  call_failed,          // final failure of our INVITE (incl. 487 after cancel())
+  incoming_call,        // a new INVITE (body: the offer); respond() to it
+  call_reoffer,         // a re-INVITE (body: the new offer, may be empty); respond() with our SDP
+  call_ack,             // ACK to our 2xx (body: the answer when the INVITE had no offer)
+  remote_hangup,        // the peer sent BYE, or CANCEL before we answered
+  dtmf_info,            // SIP INFO with a DTMF digit (SipEvent::dtmf)
+  call_terminated,      // the call's dialog is gone (after BYE/CANCEL/failure); the call id is dead
 };
 
 struct SipEvent {
@@ -45,6 +56,10 @@ struct SipEvent {
   int expires_s = -1;        // registered: binding lifetime granted [s]
   std::string detail;        // transport diagnosis when from_network is false
   SipTrace trace;            // type == trace
+  int call = 0;              // call id for call events
+  std::string body;          // SDP (or other body) of the message
+  std::string peer;          // incoming_call: the caller's From, "Name <sip:user@host>"
+  char dtmf = 0;             // dtmf_info: '0'-'9', '*', '#', 'A'-'D'
 };
 
 class SipListener {
@@ -69,6 +84,20 @@ class SipAgent {
   void unregister();
   // Releases everything; shutdown_complete follows.
   void shutdown();
+
+  // Calls. Ids are small positive numbers, never reused within an agent.
+  // "102" -> sip:102@domain, "alice@example.com" -> sip:alice@example.com,
+  // a sip:/sips: URI is taken as it is.
+  std::string target_uri(const std::string& target) const;
+  // INVITE with an SDP offer; digest authentication is answered once.
+  int invite(const std::string& target_uri, const std::string& sdp_offer);
+  // Answers an incoming INVITE or re-INVITE (180, 200 with SDP, 486, 488...).
+  // The reason phrase is the standard one for `status`.
+  void respond(int call, int status, const std::string& sdp = {});
+  void cancel(int call);  // while our INVITE has no final answer
+  void bye(int call);     // once the call is answered
+  // SIP INFO application/dtmf-relay with one digit.
+  void send_dtmf_info(int call, char digit, int duration_ms);
 
   std::string aor() const;  // sip:user@domain
   struct Impl;

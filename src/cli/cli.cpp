@@ -2,7 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,7 +25,93 @@ struct ParsedArgs {
   std::string password_flag;
   std::string password_file;
   RegisterOptions reg;
+  DialOptions dial;
+  AnswerOptions answer;
+  std::string rtp_ports = "10000-20000";
+  std::string dtmf_mode = "rfc4733";
 };
+
+// "10s", "500ms", "2m" or plain seconds.
+CLI::AsNumberWithUnit seconds_with_unit() {
+  return CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"m", 60}, {"min", 60}},
+                               CLI::AsNumberWithUnit::CASE_INSENSITIVE, "DURATION");
+}
+
+// Flags shared by dial and answer; `call` is the command's own copy.
+void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double default_duration_s) {
+  cmd->add_option("--codecs", call.codecs, "allowed codecs, preferred first: opus,pcmu,pcma")
+      ->default_val("opus,pcmu,pcma");
+  cmd->add_option("--rtp-ports", a.rtp_ports, "local RTP port range MIN-MAX (RTP even, RTCP next)")
+      ->default_val("10000-20000");
+  cmd->add_option("--media-address", call.media_address,
+                  "local address for RTP and SDP (default: our address on the route to the server)");
+  auto* play = cmd->add_option("--play", call.play_file, "send this WAV file (any rate/channels) instead of the microphone");
+  cmd->add_flag("--loop", call.loop, "repeat --play until the call ends");
+  auto* tone = cmd->add_option("--tone", call.tone_hz, "send a sine tone of this frequency [Hz] instead of the microphone")
+                   ->check(CLI::Range(20.0, 20000.0));
+  auto* silence = cmd->add_flag("--silence", call.silence, "send silence instead of the microphone");
+  auto* input = cmd->add_option("--input-device", call.input_device, "PortAudio input device: index or name (see 'devices')");
+  play->excludes(tone, silence, input);
+  tone->excludes(silence, input);
+  silence->excludes(input);
+  auto* output = cmd->add_option("--output-device", call.output_device, "PortAudio output device: index or name");
+  auto* no_playback = cmd->add_flag("--no-playback", call.no_playback, "do not play received audio on a speaker");
+  output->excludes(no_playback);
+  cmd->add_option("--record", call.record_file, "record received audio to this WAV file (48 kHz, 16 bit)");
+  cmd->add_flag("--record-both", call.record_both, "record a stereo WAV: left what we sent, right what we received");
+  cmd->add_option("--duration", call.duration_s,
+                  default_duration_s > 0 ? "hang up this long after the answer (10s, 500ms, 2m)"
+                                         : "hang up this long after the answer; 0 = when the caller hangs up (at most 1 h)")
+      ->transform(seconds_with_unit())->default_val(default_duration_s);
+  cmd->add_option("--media-timeout", call.media_timeout_s,
+                  "media failure (exit 10) when no RTP arrives for this long after the answer")
+      ->transform(seconds_with_unit())->default_val(5);
+  cmd->add_option("--dtmf", call.dtmf, "send these DTMF digits after the answer (0-9 * # A-D)");
+  cmd->add_option("--dtmf-delay", call.dtmf_delay_s, "wait this long after the answer before sending --dtmf")
+      ->transform(seconds_with_unit())->default_val(1);
+  cmd->add_option("--dtmf-mode", a.dtmf_mode, "rfc4733 (RTP telephone-event) or info (SIP INFO)")
+      ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733");
+}
+
+CLI::App* setup_dial(CLI::App& app, ParsedArgs& a) {
+  auto* cmd = app.add_subcommand("dial", "register, call TARGET, carry audio both ways, hang up and report");
+  cmd->add_option("target", a.dial.target, "extension (102), user@domain or SIP URI")->required();
+  cmd->add_flag("--no-register", a.dial.no_register, "call without registering first");
+  cmd->add_option("--ring-timeout", a.dial.ring_timeout_s, "CANCEL when there is no answer within this long (exit 8)")
+      ->transform(seconds_with_unit())->default_val(60);
+  add_call_options(cmd, a.dial.call, a, 10);
+  return cmd;
+}
+
+CLI::App* setup_answer(CLI::App& app, ParsedArgs& a) {
+  auto* cmd = app.add_subcommand("answer", "stay registered and answer incoming calls with audio");
+  cmd->add_option("--answer-delay", a.answer.answer_delay_s, "ring this long before answering")
+      ->transform(seconds_with_unit())->default_val(0);
+  cmd->add_flag("--echo", a.answer.echo, "send back the audio that arrives");
+  cmd->add_option("--calls", a.answer.calls, "exit after this many calls (0 = until SIGINT/SIGTERM)")
+      ->default_val(0)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--idle-timeout", a.answer.idle_timeout_s, "exit 5 when no call arrives for this long (0 = wait forever)")
+      ->transform(seconds_with_unit())->default_val(0);
+  add_call_options(cmd, a.answer.call, a, 0);
+  return cmd;
+}
+
+// Values that need more than CLI11's checks. Usage error text on failure.
+std::string finish_call_options(CallOptions& call, const ParsedArgs& a) {
+  unsigned lo = 0, hi = 0;
+  char dash = 0, extra = 0;
+  if (std::sscanf(a.rtp_ports.c_str(), "%u %c %u %c", &lo, &dash, &hi, &extra) != 3 || dash != '-' || lo < 1024 ||
+      hi > 65535 || hi < lo + 1)
+    return "--rtp-ports: expected MIN-MAX with 1024 <= MIN < MAX <= 65535, got '" + a.rtp_ports + "'";
+  call.rtp_port_min = static_cast<uint16_t>(lo);
+  call.rtp_port_max = static_cast<uint16_t>(hi);
+  call.dtmf_info = a.dtmf_mode == "info";
+  for (char c : call.dtmf)
+    if (!std::strchr("0123456789*#ABCDabcd", c)) return std::string("--dtmf: '") + c + "' is not a DTMF digit";
+  for (char& c : call.dtmf) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (call.duration_s < 0 || call.media_timeout_s < 0 || call.dtmf_delay_s < 0) return "durations must not be negative";
+  return {};
+}
 
 void setup_global(CLI::App& app, ParsedArgs& a) {
   app.add_option("-s,--server", a.global.server,
@@ -70,6 +160,8 @@ int run_cli(int argc, char** argv) {
   app.fallthrough();
   setup_global(app, a);
   CLI::App* reg = setup_register(app, a);
+  CLI::App* dial = setup_dial(app, a);
+  CLI::App* answer = setup_answer(app, a);
   app.footer(
       "Password: SIP_CALL_PASSWORD, --password-file, or a prompt on a terminal.\n"
       "Exit status: 0 ok, 2 usage, 3 authentication failed, 4 network/transport, 5 timeout, 6 busy,\n"
@@ -86,6 +178,15 @@ int run_cli(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
 
+  CallOptions* call = dial->parsed() ? &a.dial.call : answer->parsed() ? &a.answer.call : nullptr;
+  if (call) {
+    std::string problem = finish_call_options(*call, a);
+    if (!problem.empty()) {
+      std::cerr << "sip-call: " << problem << " (see sip-call --help)\n";
+      return static_cast<int>(ExitCode::usage);
+    }
+  }
+
   Reporter reporter(a.global.json, a.global.verbose);
   auto password = load_password(a.password_flag, a.password_file, true);
   if (!password.ok()) {
@@ -100,6 +201,8 @@ int run_cli(int argc, char** argv) {
 
   install_signal_handlers();
   if (reg->parsed()) return static_cast<int>(run_register(a.global, a.reg, reporter));
+  if (dial->parsed()) return static_cast<int>(run_dial(a.global, a.dial, reporter));
+  if (answer->parsed()) return static_cast<int>(run_answer(a.global, a.answer, reporter));
   return static_cast<int>(ExitCode::usage);
 }
 

@@ -4,11 +4,13 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta_tag.h>
@@ -58,15 +60,27 @@ struct SipAgent::Impl {
   bool register_auth_sent = false;
   bool shutdown_done = false;
 
+  struct Call {
+    int id = 0;
+    bool auth_sent = false;  // one authenticated retry per INVITE, like REGISTER
+  };
+  std::map<nua_handle_t*, Call> calls;
+  int next_call_id = 1;
+
   ~Impl();
   void emit(SipEvent e) { listener->on_sip_event(e); }
   void on_log_text(const char* fmt, va_list ap);
-  void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
+  void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
+                    tagi_t const* tags);
   void on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
   bool from_network(int status, sip_t const* sip) const;
   std::string transport_detail() const;
   int granted_expires(sip_t const* sip) const;
   bool authenticate(nua_handle_t* nh, sip_t const* sip);
+  void on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
+                     tagi_t const* tags);
+  void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
+  nua_handle_t* handle_of(int call) const;
 };
 
 namespace {
@@ -80,8 +94,41 @@ void trace_logger(void*, char const* fmt, va_list ap) {
 void quiet_logger(void*, char const*, va_list) {}
 
 void nua_callback(nua_event_t event, int status, char const* phrase, nua_t*, nua_magic_t* magic,
-                  nua_handle_t* nh, nua_hmagic_t*, sip_t const* sip, tagi_t[]) {
-  static_cast<SipAgent::Impl*>(magic)->on_nua_event(event, status, phrase ? phrase : "", nh, sip);
+                  nua_handle_t* nh, nua_hmagic_t*, sip_t const* sip, tagi_t tags[]) {
+  static_cast<SipAgent::Impl*>(magic)->on_nua_event(event, status, phrase ? phrase : "", nh, sip, tags);
+}
+
+std::string body_of(sip_t const* sip) {
+  if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
+  return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+// RFC 2976 INFO bodies in the wild: application/dtmf-relay ("Signal=5")
+// and application/dtmf ("5").
+char dtmf_digit_of(sip_t const* sip) {
+  if (!sip || !sip->sip_content_type || !sip->sip_content_type->c_type) return 0;
+  std::string type = sip->sip_content_type->c_type;
+  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string body = body_of(sip);
+  std::string value;
+  if (type == "application/dtmf-relay") {
+    auto pos = body.find("Signal=");
+    if (pos == std::string::npos) pos = body.find("signal=");
+    if (pos == std::string::npos) return 0;
+    value = body.substr(pos + 7);
+  } else if (type == "application/dtmf") {
+    value = body;
+  } else {
+    return 0;
+  }
+  auto first = value.find_first_not_of(" \t");
+  if (first == std::string::npos) return 0;
+  char c = static_cast<char>(std::toupper(static_cast<unsigned char>(value[first])));
+  if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) return c;
+  // Some phones send the RFC 4733 event number instead: 10 = '*', 11 = '#'.
+  if (value.compare(first, 2, "10") == 0) return '*';
+  if (value.compare(first, 2, "11") == 0) return '#';
+  return 0;
 }
 
 }  // namespace
@@ -181,9 +228,115 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   emit(std::move(e));
 }
 
-void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
-                                  sip_t const* sip) {
+void SipAgent::Impl::emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip) {
+  SipEvent e;
+  e.type = type;
+  e.call = call;
+  e.status = status;
+  e.phrase = phrase ? phrase : "";
+  e.from_network = from_network(status, sip);
+  if (!e.from_network && type == SipEventType::call_failed) e.detail = transport_detail();
+  e.body = body_of(sip);
+  emit(std::move(e));
+}
+
+nua_handle_t* SipAgent::Impl::handle_of(int call) const {
+  for (const auto& [nh, c] : calls)
+    if (c.id == call) return nh;
+  return nullptr;
+}
+
+void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
+                                   sip_t const* sip, tagi_t const* tags) {
+  auto it = calls.find(nh);
+  if (event == nua_i_invite && it == calls.end()) {
+    if (!options.accept_calls) {
+      nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
+      nua_handle_destroy(nh);
+      return;
+    }
+    it = calls.emplace(nh, Call{next_call_id++, false}).first;
+    SipEvent e;
+    e.type = SipEventType::incoming_call;
+    e.call = it->second.id;
+    e.body = body_of(sip);
+    if (sip && sip->sip_from) {
+      char* from = sip_header_as_string(nullptr, reinterpret_cast<sip_header_t const*>(sip->sip_from));
+      if (from) {
+        e.peer = from;
+        auto tag = e.peer.find(";tag=");
+        if (tag != std::string::npos) e.peer.erase(tag);
+      }
+      su_free(nullptr, from);
+    }
+    emit(std::move(e));
+    return;
+  }
+  if (it == calls.end()) return;  // a handle we already released
+  Call& call = it->second;
   switch (event) {
+    case nua_r_invite:
+      if (status < 200) {
+        if (status > 100) emit_call(SipEventType::call_progress, call.id, status, phrase, sip);
+      } else if (status < 300) {
+        emit_call(SipEventType::call_answered, call.id, status, phrase, sip);
+      } else if ((status == 401 || status == 407) && !call.auth_sent && !options.password.empty() && sip &&
+                 from_network(status, sip) && (call.auth_sent = authenticate(nh, sip))) {
+        // resent with credentials; the next response decides
+      } else {
+        emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
+      }
+      break;
+    case nua_i_invite:
+      emit_call(SipEventType::call_reoffer, call.id, status, phrase, sip);
+      break;
+    case nua_i_ack:
+      emit_call(SipEventType::call_ack, call.id, status, phrase, sip);
+      break;
+    case nua_i_bye:
+    case nua_i_cancel:
+      emit_call(SipEventType::remote_hangup, call.id, status, phrase, sip);
+      break;
+    case nua_i_info:
+      if (char digit = dtmf_digit_of(sip)) {
+        SipEvent e;
+        e.type = SipEventType::dtmf_info;
+        e.call = call.id;
+        e.dtmf = digit;
+        emit(std::move(e));
+      }
+      break;
+    case nua_i_state: {
+      int state = nua_callstate_init;
+      tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+      if (state == nua_callstate_terminated) {
+        int id = call.id;
+        calls.erase(it);
+        nua_handle_destroy(nh);
+        SipEvent e;
+        e.type = SipEventType::call_terminated;
+        e.call = id;
+        emit(std::move(e));
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
+                                  sip_t const* sip, tagi_t const* tags) {
+  switch (event) {
+    case nua_r_invite:
+    case nua_i_invite:
+    case nua_i_ack:
+    case nua_i_bye:
+    case nua_i_cancel:
+    case nua_i_info:
+    case nua_i_state:
+      on_call_event(event, status, phrase, nh, sip, tags);
+      break;
     case nua_r_register:
     case nua_r_unregister:
       on_register_response(event, status, phrase, nh, sip);
@@ -209,6 +362,7 @@ SipAgent::Impl::~Impl() {
   // than free memory Sofia still uses.
   if (nua && shutdown_done) {
     if (registration) nua_handle_destroy(registration);
+    for (auto& [nh, call] : calls) nua_handle_destroy(nh);
     nua_destroy(nua);
     nua = nullptr;
   }
@@ -300,6 +454,11 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       // Contact we bound, and do not send OPTIONS probes of our own.
       NUTAG_OUTBOUND("no-natify no-options-keepalive no-validate"),
       NUTAG_M_USERNAME(options.user.c_str()),
+      // Offer/answer is ours (sdp.h); nua only carries the bodies.
+      NUTAG_MEDIA_ENABLE(0),
+      NUTAG_AUTOANSWER(0),
+      NUTAG_AUTOALERT(0),
+      NUTAG_ALLOW("INFO"),
       TAG_IF(!options.display_name.empty(), NUTAG_M_DISPLAY(options.display_name.c_str())),
       SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
       TPTAG_LOG(1),
@@ -346,5 +505,45 @@ void SipAgent::unregister() {
 }
 
 void SipAgent::shutdown() { nua_shutdown(impl_->nua); }
+
+std::string SipAgent::target_uri(const std::string& target) const {
+  if (target.rfind("sip:", 0) == 0 || target.rfind("sips:", 0) == 0) return target;
+  if (target.find('@') != std::string::npos) return "sip:" + target;
+  return "sip:" + target + "@" + url_host(impl_->options.domain);
+}
+
+int SipAgent::invite(const std::string& target_uri, const std::string& sdp_offer) {
+  auto& i = *impl_;
+  nua_handle_t* nh = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(target_uri.c_str()), TAG_END());
+  int id = i.next_call_id++;
+  i.calls.emplace(nh, Impl::Call{id, false});
+  nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp_offer.c_str()), TAG_END());
+  return id;
+}
+
+void SipAgent::respond(int call, int status, const std::string& sdp) {
+  nua_handle_t* nh = impl_->handle_of(call);
+  if (!nh) return;
+  // nua keeps the phrase pointer until it sends the response: only static
+  // strings will do.
+  char const* phrase = sip_status_phrase(status);
+  nua_respond(nh, status, phrase ? phrase : "Unknown", TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+              TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
+}
+
+void SipAgent::cancel(int call) {
+  if (nua_handle_t* nh = impl_->handle_of(call)) nua_cancel(nh, TAG_END());
+}
+
+void SipAgent::bye(int call) {
+  if (nua_handle_t* nh = impl_->handle_of(call)) nua_bye(nh, TAG_END());
+}
+
+void SipAgent::send_dtmf_info(int call, char digit, int duration_ms) {
+  nua_handle_t* nh = impl_->handle_of(call);
+  if (!nh) return;
+  std::string body = std::string("Signal=") + digit + "\r\nDuration=" + std::to_string(duration_ms) + "\r\n";
+  nua_info(nh, SIPTAG_CONTENT_TYPE_STR("application/dtmf-relay"), SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
+}
 
 }  // namespace sipcall

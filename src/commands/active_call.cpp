@@ -1,0 +1,268 @@
+#include "active_call.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "sipcall/signals.h"
+
+namespace sipcall {
+
+namespace {
+
+constexpr auto kMaxCall = std::chrono::hours(1);             // --duration 0: the peer hangs up, but not never
+constexpr auto kInfoDigitGap = std::chrono::milliseconds(250);  // between SIP INFO digits
+constexpr int kInfoDigitMs = 160;                            // Duration= we announce
+
+bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv || d == media::Direction::sendonly; }
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+}  // namespace
+
+ActiveCall::ActiveCall(SipAgent& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+                       std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media,
+                       LocalMedia local)
+    : agent_(agent), queue_(queue), reporter_(reporter), options_(options), codecs_(std::move(codecs)), call_(call),
+      media_(std::move(media)), local_(std::move(local)) {}
+
+ActiveCall::~ActiveCall() {
+  if (media_) media_->stop();
+}
+
+Error ActiveCall::apply(const media::MediaParams& params, CallAudio& audio) {
+  Error err = result_.media_started ? media_->update(params)
+                                    : media_->start(params, std::move(audio.source), std::move(audio.sink));
+  if (err) return err;
+  params_ = params;
+  result_.media_started = true;
+  return {};
+}
+
+void ActiveCall::on_reoffer(const SipEvent& e) {
+  std::vector<SdpFormat> formats;
+  Result<media::MediaParams> params = Error::media("re-INVITE without SDP");
+  if (e.body.empty()) {
+    // An offerless re-INVITE asks for our offer; keep what is running and
+    // re-offer the current codec (the answer comes in the ACK).
+    formats = offer_formats(codecs_);
+  } else {
+    auto offer = parse_sdp(e.body);
+    params = offer.ok() ? answer_offer(offer.value(), codecs_, formats) : Result<media::MediaParams>(offer.error());
+    if (!params.ok()) {
+      reporter_.warn("re-INVITE refused: " + params.error().message());
+      agent_.respond(call_, 488);
+      return;
+    }
+    if (Error err = media_->update(params.value())) {
+      reporter_.warn("re-INVITE refused: " + err.message());
+      agent_.respond(call_, 488);
+      return;
+    }
+    bool was_sending = peer_sends(params_.direction);
+    params_ = params.value();
+    if (peer_sends(params_.direction) && !was_sending) media_expected_since_ = Clock::now();
+    local_.direction = answer_direction(params_.direction);
+    local_.rtcp_mux = params_.rtcp_mux;
+    reporter_.line(std::string("re-INVITE: peer is ") +
+                   (params_.direction == media::Direction::sendrecv ? "active" : "on hold") + ", codec " +
+                   params_.codec.name);
+  }
+  ++local_.version;
+  agent_.respond(call_, 200, build_sdp(local_, formats));
+  awaiting_ack_answer_ = e.body.empty();
+  offered_formats_ = formats;
+}
+
+bool ActiveCall::media_failed(std::string& why) {
+  if (!peer_sends(params_.direction)) return false;
+  auto timeout_ms = static_cast<long>(options_.media_timeout_s * 1000);
+  if (timeout_ms <= 0 || ms_since(media_expected_since_) <= timeout_ms) return false;
+  auto s = media_->stats();
+  if (s.packets_received == 0) {
+    why = "no RTP received within " + seconds_text(options_.media_timeout_s) + " of the answer (one-way or no audio)";
+    return true;
+  }
+  if (s.last_rtp_age_ms > timeout_ms) {
+    why = "RTP stopped: nothing received for " + seconds_text(options_.media_timeout_s);
+    return true;
+  }
+  return false;
+}
+
+void ActiveCall::wait_terminated(Clock::duration timeout, const std::function<void(const SipEvent&)>& other) {
+  auto deadline = Clock::now() + timeout;
+  SipEvent e;
+  while (!terminated_ && wait_event(agent_, queue_, e, deadline, false, 0) == Wait::event) {
+    if (e.call == call_ && e.type == SipEventType::call_terminated) terminated_ = true;
+    else if (e.call != call_ && other) other(e);
+  }
+}
+
+void ActiveCall::abandon(bool answered, Clock::duration timeout) {
+  if (answered) agent_.bye(call_);
+  else agent_.cancel(call_);
+  wait_terminated(timeout, {});
+}
+
+CallResult ActiveCall::run(Clock::duration timeout, const std::function<void(const SipEvent&)>& other) {
+  auto answered_at = Clock::now();
+  media_expected_since_ = answered_at;
+  auto hang_up_at = answered_at + (options_.duration_s > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                                                  std::chrono::duration<double>(options_.duration_s))
+                                                            : Clock::duration(kMaxCall));
+  // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
+  std::string info_digits_left;
+  auto next_dtmf_at = answered_at + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(options_.dtmf_delay_s));
+  bool dtmf_pending = !options_.dtmf.empty();
+  if (dtmf_pending && !options_.dtmf_info && params_.telephone_event_pt < 0)
+    reporter_.warn("the peer did not accept telephone-event; sending DTMF as SIP INFO");
+
+  std::string info_received;
+  int signals_at_start = signals_received();
+  bool hung_up = false;
+  while (!terminated_) {
+    auto now = Clock::now();
+    if (dtmf_pending && now >= next_dtmf_at) {
+      if (!options_.dtmf_info && params_.telephone_event_pt >= 0) {
+        media_->send_dtmf(options_.dtmf);
+        result_.dtmf_sent = options_.dtmf;
+        dtmf_pending = false;
+      } else {
+        if (info_digits_left.empty() && result_.dtmf_sent.empty()) info_digits_left = options_.dtmf;
+        if (!info_digits_left.empty()) {
+          agent_.send_dtmf_info(call_, info_digits_left.front(), kInfoDigitMs);
+          result_.dtmf_sent += info_digits_left.front();
+          info_digits_left.erase(0, 1);
+          next_dtmf_at = now + kInfoDigitGap;
+        }
+        dtmf_pending = !info_digits_left.empty();
+      }
+    }
+    if (!hung_up) {
+      std::string why;
+      bool end = true;
+      if (media_failed(why)) {
+        result_.code = ExitCode::media_failure;
+        result_.error = why;
+      } else if (signals_received() > signals_at_start) {
+        result_.code = ExitCode::failure;
+        result_.error = "interrupted during the call";
+      } else {
+        end = now >= hang_up_at;
+      }
+      if (end) {
+        result_.hangup_by = "local";
+        result_.duration_ms = ms_since(answered_at);
+        agent_.bye(call_);
+        hung_up = true;
+        // The dialog must end within --timeout whatever the peer does.
+        hang_up_at = now + timeout;
+      }
+    } else if (now >= hang_up_at) {
+      break;
+    }
+    SipEvent e;
+    auto until = std::min(Clock::now() + std::chrono::milliseconds(100), hang_up_at);
+    if (wait_event(agent_, queue_, e, until, false, 0) != Wait::event) continue;
+    if (e.call != call_) {
+      if (other) other(e);
+      continue;
+    }
+    switch (e.type) {
+      case SipEventType::remote_hangup:
+        if (!hung_up) {
+          result_.hangup_by = "remote";
+          result_.duration_ms = ms_since(answered_at);
+          hung_up = true;
+          hang_up_at = Clock::now() + timeout;
+        }
+        break;
+      case SipEventType::call_terminated:
+        terminated_ = true;
+        break;
+      case SipEventType::call_reoffer:
+        on_reoffer(e);
+        break;
+      case SipEventType::call_ack:
+        if (awaiting_ack_answer_ && !e.body.empty()) {
+          auto answer = parse_sdp(e.body);
+          auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
+                                    : Result<media::MediaParams>(answer.error());
+          if (params.ok() && !media_->update(params.value())) params_ = params.value();
+          else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
+        }
+        awaiting_ack_answer_ = false;
+        break;
+      case SipEventType::dtmf_info:
+        info_received += e.dtmf;
+        break;
+      default:
+        break;
+    }
+  }
+  if (!hung_up) {
+    result_.hangup_by = "remote";
+    result_.duration_ms = ms_since(answered_at);
+  }
+  media_->stop();
+  result_.stats = media_->stats();
+  result_.dtmf_received = result_.stats.dtmf_received + info_received;
+  return result_;
+}
+
+Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& options,
+                                                             const std::string& route_address, LocalMedia& local) {
+  media::MediaOptions mo;
+  mo.local_address = !options.media_address.empty() ? options.media_address
+                     : !route_address.empty()        ? route_address
+                                                     : "127.0.0.1";
+  mo.rtp_port_min = options.rtp_port_min;
+  mo.rtp_port_max = options.rtp_port_max;
+  auto media = media::MediaSession::open(mo);
+  if (!media.ok()) return media.error();
+  local.address = mo.local_address;
+  local.rtp_port = media.value()->local_rtp_port();
+  local.rtcp_port = media.value()->local_rtcp_port();
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  local.session_id = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  local.version = 1;
+  return media;
+}
+
+JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
+  JsonObject m;
+  const auto& s = r.stats;
+  m.add("codec", p.codec.name).add("payload_type", p.codec.payload_type).add("clock_rate", p.codec.clock_rate)
+      .add("ptime_ms", p.ptime_ms).add("remote_address", p.remote_address).add("remote_rtp_port", p.remote_rtp_port)
+      .add("rtcp_mux", p.rtcp_mux).add("telephone_event_pt", p.telephone_event_pt)
+      .add("packets_sent", static_cast<long long>(s.packets_sent)).add("bytes_sent", static_cast<long long>(s.bytes_sent))
+      .add("packets_received", static_cast<long long>(s.packets_received))
+      .add("bytes_received", static_cast<long long>(s.bytes_received))
+      .add("packets_lost", static_cast<long long>(s.packets_lost)).add("loss_percent", s.loss_fraction * 100)
+      .add("jitter_ms", s.jitter_ms);
+  if (s.rtt_ms >= 0) m.add("rtt_ms", s.rtt_ms);
+  else m.add_null("rtt_ms");
+  m.add("mos", s.mos).add("first_rtp_ms", static_cast<long long>(s.first_rtp_ms))
+      .add("packets_invalid", static_cast<long long>(s.packets_invalid))
+      .add("packets_ignored", static_cast<long long>(s.packets_ignored)).add("rtcp_received", static_cast<long long>(s.rtcp_received));
+  return m;
+}
+
+std::string media_summary(const CallResult& r, const media::MediaParams& p) {
+  const auto& s = r.stats;
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "audio: %s/%d pt %d, sent %llu, received %llu packets (%.1f %% lost), jitter %.1f ms, RTT %s, MOS %.2f",
+                p.codec.name.c_str(), p.codec.clock_rate, p.codec.payload_type,
+                static_cast<unsigned long long>(s.packets_sent), static_cast<unsigned long long>(s.packets_received),
+                s.loss_fraction * 100, s.jitter_ms,
+                s.rtt_ms >= 0 ? (std::to_string(static_cast<int>(s.rtt_ms + 0.5)) + " ms").c_str() : "n/a", s.mos);
+  return buf;
+}
+
+}  // namespace sipcall

@@ -1,0 +1,75 @@
+// What every command that drives a SipAgent shares: a queue of the agent's
+// events, bounded waits for them, registration before and clean shutdown
+// after. Internal to src/commands.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <string>
+
+#include "sipcall/reporter.h"
+#include "sipcall/sip_agent.h"
+
+namespace sipcall {
+
+using Clock = std::chrono::steady_clock;
+
+long ms_since(Clock::time_point t);
+
+// A command's final report: the fields it gathered, then result, exit code,
+// error and total time, written once by finish().
+class CommandReport {
+ public:
+  CommandReport(Reporter& reporter, const std::string& command);
+  JsonObject& fields() { return fields_; }
+  JsonObject& timings() { return timings_; }
+  // Prints `error` (if any) as the one human error line and writes the report.
+  ExitCode finish(ExitCode code, const std::string& error);
+
+ private:
+  Reporter& reporter_;
+  Clock::time_point started_ = Clock::now();
+  JsonObject fields_;
+  JsonObject timings_;
+};
+
+// Collects the agent's events so a command can wait for them in order.
+// Traces go straight to the reporter (whole messages with -v; one call-flow
+// line each when `flow_lines`).
+class EventQueue : public SipListener {
+ public:
+  EventQueue(Reporter& reporter, bool flow_lines) : reporter_(reporter), flow_lines_(flow_lines) {}
+  void on_sip_event(const SipEvent& e) override;
+  bool pop(SipEvent& out);
+
+ private:
+  Reporter& reporter_;
+  bool flow_lines_;
+  std::deque<SipEvent> events_;
+};
+
+enum class Wait { event, timeout, signal };
+
+// Runs the agent until an event arrives, `deadline` passes, or (only when
+// `stop_on_signal`) more than `signals_seen` SIGINT/SIGTERM have come in.
+Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
+                int signals_seen);
+
+// "register 101 failed: 401 Unauthorized", or the transport's diagnosis when
+// Sofia made the response up.
+std::string failure_message(const SipEvent& e, const std::string& what, const std::string& server);
+
+// REGISTERs and waits, bounded by `timeout` and by a signal, for the final
+// outcome, which lands in `outcome` whenever one arrived. The Error carries
+// the exit code and the one-line message ("register 101 failed: ...").
+Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
+                        Clock::duration timeout, SipEvent& outcome);
+
+// Unregisters (when `registered`), then shuts the agent down; bounded by
+// `timeout`, never fatal. Records unregister_ms / "unregistered" in the
+// report objects.
+void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
+               const std::string& server, JsonObject& report, JsonObject& timings);
+
+}  // namespace sipcall

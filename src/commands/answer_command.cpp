@@ -1,0 +1,197 @@
+// `sip-call answer`: stay registered and answer incoming calls, each with
+// the media options of `dial` (or --echo), until --calls are done, a
+// signal, or --idle-timeout. One call at a time; others get 486.
+#include <cstdio>
+
+#include "active_call.h"
+#include "agent_loop.h"
+#include "call_audio.h"
+#include "sipcall/account.h"
+#include "sipcall/commands.h"
+#include "sipcall/exit_codes.h"
+#include "sipcall/signals.h"
+
+namespace sipcall {
+
+namespace {
+
+Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// heard.wav, heard-2.wav, heard-3.wav ...: one file per call.
+std::string numbered_path(const std::string& path, int call_number) {
+  if (path.empty() || call_number <= 1) return path;
+  auto slash = path.rfind('/');
+  auto dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) dot = path.size();
+  return path.substr(0, dot) + "-" + std::to_string(call_number) + path.substr(dot);
+}
+
+struct Answerer {
+  SipAgent& agent;
+  EventQueue& queue;
+  Reporter& reporter;
+  const AnswerOptions& options;
+  const std::vector<std::string>& codecs;
+  const std::string& route_address;
+  Clock::duration timeout;
+
+  // Answers one incoming call and runs it to its end. `e` is its
+  // incoming_call event. Returns the call's report object.
+  JsonObject handle(const SipEvent& e, int number, CallResult& result);
+};
+
+JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
+  JsonObject r;
+  r.add("number", number).add("from", e.peer);
+  reporter.line("incoming call " + std::to_string(number) + " from " + e.peer);
+  auto fail = [&](ExitCode code, const std::string& error, int status) {
+    if (status) agent.respond(e.call, status);
+    result.code = code;
+    result.error = error;
+    reporter.line("sip-call: call " + std::to_string(number) + ": " + error);
+    return r.add("result", "error").add("exit_code", static_cast<int>(code)).add("error", error);
+  };
+
+  auto offer = parse_sdp(e.body);
+  if (!offer.ok()) return fail(ExitCode::media_failure, "unusable SDP offer: " + offer.error().message(), 488);
+  std::vector<SdpFormat> formats;
+  auto params = answer_offer(offer.value(), codecs, formats);
+  if (!params.ok()) return fail(ExitCode::media_failure, params.error().message(), 488);
+  LocalMedia local;
+  auto media = open_call_media(options.call, route_address, local);
+  if (!media.ok()) return fail(media.error().code(), media.error().message(), 500);
+  auto audio = open_call_audio(options.call, options.echo, numbered_path(options.call.record_file, number), reporter);
+  if (!audio.ok()) return fail(audio.error().code(), audio.error().message(), 500);
+
+  local.direction = answer_direction(params.value().direction);
+  local.rtcp_mux = params.value().rtcp_mux;
+  ActiveCall call(agent, queue, reporter, options.call, codecs, e.call, std::move(media.value()), local);
+  auto busy_for_others = [&](const SipEvent& other) {
+    if (other.type == SipEventType::incoming_call) agent.respond(other.call, 486);
+  };
+
+  agent.respond(e.call, 180);
+  auto answer_at = Clock::now() + seconds(options.answer_delay_s);
+  int signals_at_start = signals_received();
+  for (;;) {
+    SipEvent ev;
+    Wait w = wait_event(agent, queue, ev, answer_at, true, signals_at_start);
+    if (w == Wait::timeout) break;
+    if (w == Wait::signal) {
+      agent.respond(e.call, 480);
+      return fail(ExitCode::failure, "interrupted while ringing", 0);
+    }
+    if (ev.call != e.call) busy_for_others(ev);
+    else if (ev.type == SipEventType::remote_hangup || ev.type == SipEventType::call_terminated)
+      return fail(ExitCode::no_answer, "the caller hung up before the answer", 0);
+  }
+
+  // Media first, so that our first RTP leaves with the 200 OK.
+  if (Error err = call.apply(params.value(), audio.value()))
+    return fail(err.code(), err.message(), 500);
+  agent.respond(e.call, 200, build_sdp(local, formats));
+  reporter.line("answered call " + std::to_string(number) + ", " + params.value().codec.name + " with " +
+                params.value().remote_address + ":" + std::to_string(params.value().remote_rtp_port));
+  result = call.run(timeout, busy_for_others);
+  reporter.line(media_summary(result, call.params()));
+  if (!result.dtmf_received.empty()) reporter.line("DTMF received: " + result.dtmf_received);
+  reporter.line(std::string(result.hangup_by == "remote" ? "the caller hung up" : "hung up") + " after " +
+                std::to_string(result.duration_ms) + " ms");
+  if (!result.error.empty()) reporter.line("sip-call: call " + std::to_string(number) + ": " + result.error);
+  r.add("result", result.code == ExitCode::ok ? "ok" : "error").add("exit_code", static_cast<int>(result.code));
+  if (!result.error.empty()) r.add("error", result.error);
+  return r.add("hangup_by", result.hangup_by).add("call_ms", result.duration_ms)
+      .add("media", media_report(result, call.params()))
+      .add("dtmf_sent", result.dtmf_sent).add("dtmf_received", result.dtmf_received);
+}
+
+}  // namespace
+
+ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, Reporter& reporter) {
+  CommandReport out(reporter, "answer");
+  JsonObject& report = out.fields();
+  JsonObject& timings = out.timings();
+
+  auto codecs = parse_codec_list(options.call.codecs);
+  if (!codecs.ok()) return out.finish(codecs.error().code(), codecs.error().message());
+  auto agent_options = make_agent_options(global);
+  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  AgentOptions ao = agent_options.value();
+  ao.accept_calls = true;
+  std::string server = ao.server.to_string();
+  report.add("user", ao.user).add("server", server).add("transport", transport_name(ao.server.transport));
+
+  // Try the audio options once now, so that a bad file fails at start-up
+  // rather than at the first call.
+  {
+    auto audio = open_call_audio(options.call, options.echo, {}, reporter);
+    if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+  }
+
+  EventQueue queue(reporter, true);
+  auto timeout = seconds(global.timeout_s);
+  auto created = SipAgent::create(ao, queue);
+  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  SipAgent& agent = *created.value();
+
+  auto t0 = Clock::now();
+  SipEvent reg;
+  if (Error err = register_and_wait(agent, queue, ao, 300, timeout, reg)) {
+    wind_down(agent, queue, reporter, false, timeout, server, report, timings);
+    return out.finish(err.code(), err.message());
+  }
+  timings.add("register_ms", ms_since(t0));
+  reporter.line("registered " + ao.user + " at " + ao.domain + " via " + transport_label(ao.server.transport) +
+                ", waiting for calls");
+  reporter.event(JsonObject().add("event", "registered").add("status", reg.status).add("expires", reg.expires_s));
+
+  Answerer answerer{agent, queue, reporter, options, codecs.value(), ao.local_address, timeout};
+  ExitCode code = ExitCode::ok;
+  std::string error;
+  std::string calls_json;
+  int calls = 0, failed = 0;
+  auto idle_since = Clock::now();
+  while (options.calls == 0 || calls < options.calls) {
+    auto deadline = options.idle_timeout_s > 0 ? idle_since + seconds(options.idle_timeout_s) : Clock::now() + std::chrono::hours(24);
+    SipEvent e;
+    Wait w = wait_event(agent, queue, e, deadline, true, 0);
+    if (w == Wait::signal) break;
+    if (w == Wait::timeout) {
+      if (options.idle_timeout_s <= 0) continue;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "no call arrived within %g s", options.idle_timeout_s);
+      if (code == ExitCode::ok) code = ExitCode::timeout, error = buf;
+      break;
+    }
+    if (e.type == SipEventType::registration_failed) {
+      if (code == ExitCode::ok) {
+        code = exit_code_for_sip_failure(e.status, e.from_network);
+        error = failure_message(e, "refreshing the registration", server);
+      }
+      break;
+    }
+    if (e.type != SipEventType::incoming_call) continue;
+    CallResult result;
+    JsonObject r = answerer.handle(e, ++calls, result);
+    reporter.event(JsonObject().add("event", "call").add("call", r));
+    calls_json += (calls_json.empty() ? "" : ",") + r.str();
+    if (result.code != ExitCode::ok) {
+      ++failed;
+      if (code == ExitCode::ok) code = result.code, error = "call " + std::to_string(calls) + ": " + result.error;
+    }
+    if (signals_received() > 0) break;
+    idle_since = Clock::now();
+  }
+  report.add("calls_answered", calls).add("calls_failed", failed).add_raw("calls", "[" + calls_json + "]");
+  wind_down(agent, queue, reporter, true, timeout, server, report, timings);
+  // Each failed call already printed its line; the report still names the first.
+  if (!error.empty() && failed > 0) {
+    report.add("error", error);
+    return out.finish(code, "");
+  }
+  return out.finish(code, error);
+}
+
+}  // namespace sipcall

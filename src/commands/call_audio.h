@@ -1,0 +1,29 @@
+// Where a call's audio comes from and goes to, chosen by the media flags.
+// Internal to src/commands.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sipcall/error.h"
+#include "sipcall/media/audio_io.h"
+#include "sipcall/options.h"
+#include "sipcall/reporter.h"
+
+namespace sipcall {
+
+struct CallAudio {
+  std::unique_ptr<media::AudioSource> source;
+  std::unique_ptr<media::AudioSink> sink;
+  std::string source_label;  // for the report: "tone 440 Hz", "file hello.wav", "device default"
+};
+
+// Opens the source and sinks for one call. `record_path` overrides
+// options.record_file (answer numbers the files of later calls). With
+// `echo` the source is what the sink received. A missing default speaker
+// is a warning (headless machines); every other failure is an error:
+// Error::usage for files, Error::media for devices.
+Result<CallAudio> open_call_audio(const CallOptions& options, bool echo, const std::string& record_path,
+                                  Reporter& reporter);
+
+}  // namespace sipcall

@@ -1,0 +1,171 @@
+// `sip-call dial TARGET`: register, INVITE, carry audio both ways for
+// --duration, hang up, report. Every step is bounded: --timeout for the
+// network, --ring-timeout for the callee, --media-timeout for RTP.
+#include <cstdio>
+
+#include "active_call.h"
+#include "agent_loop.h"
+#include "call_audio.h"
+#include "sipcall/account.h"
+#include "sipcall/commands.h"
+#include "sipcall/exit_codes.h"
+#include "sipcall/signals.h"
+
+namespace sipcall {
+
+namespace {
+
+Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+std::string json_int_array(const std::vector<int>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Reporter& reporter) {
+  CommandReport out(reporter, "dial");
+  JsonObject& report = out.fields();
+  JsonObject& timings = out.timings();
+
+  auto codecs = parse_codec_list(options.call.codecs);
+  if (!codecs.ok()) return out.finish(codecs.error().code(), codecs.error().message());
+  auto agent_options = make_agent_options(global);
+  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  AgentOptions ao = agent_options.value();
+  std::string server = ao.server.to_string();
+  report.add("user", ao.user).add("server", server).add("transport", transport_name(ao.server.transport));
+
+  // Files and devices first: a typo in --play must not cost a call.
+  auto audio = open_call_audio(options.call, false, options.call.record_file, reporter);
+  if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+  LocalMedia local;
+  auto media = open_call_media(options.call, ao.local_address, local);
+  if (!media.ok()) return out.finish(media.error().code(), media.error().message());
+
+  EventQueue queue(reporter, true);
+  auto timeout = seconds(global.timeout_s);
+  auto created = SipAgent::create(ao, queue);
+  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  SipAgent& agent = *created.value();
+  std::string target = agent.target_uri(options.target);
+  report.add("target", target);
+
+  bool registered = false;
+  if (!options.no_register) {
+    auto t0 = Clock::now();
+    SipEvent e;
+    Error err = register_and_wait(agent, queue, ao, 300, timeout, e);
+    if (err) {
+      wind_down(agent, queue, reporter, false, timeout, server, report, timings);
+      return out.finish(err.code(), err.message());
+    }
+    registered = true;
+    timings.add("register_ms", ms_since(t0));
+  }
+
+  auto offered = offer_formats(codecs.value());
+  std::string offer = build_sdp(local, offered);
+  auto t_invite = Clock::now();
+  int call_id = agent.invite(target, offer);
+  ActiveCall call(agent, queue, reporter, options.call, codecs.value(), call_id, std::move(media.value()), local);
+
+  // Ringing: until a final answer, --ring-timeout, or a signal.
+  std::vector<int> statuses;
+  long post_dial_delay_ms = -1;
+  ExitCode code = ExitCode::ok;
+  std::string error;
+  bool answered = false, ended = false;
+  auto ring_deadline = t_invite + seconds(options.ring_timeout_s);
+  auto apply_sdp = [&](const std::string& body) -> Error {
+    auto answer = parse_sdp(body);
+    if (!answer.ok()) return answer.error();
+    auto params = accept_answer(answer.value(), offered);
+    if (!params.ok()) return params.error();
+    return call.apply(params.value(), audio.value());
+  };
+  while (!answered && !ended) {
+    SipEvent e;
+    Wait w = wait_event(agent, queue, e, ring_deadline, true, 0);
+    if (w != Wait::event) {
+      bool timed_out = w == Wait::timeout;
+      code = timed_out ? ExitCode::no_answer : ExitCode::failure;
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "no answer within %g s, call cancelled", options.ring_timeout_s);
+      error = timed_out ? buf : "interrupted while ringing, call cancelled";
+      call.abandon(false, timeout);
+      ended = true;
+      break;
+    }
+    if (e.call != call_id) continue;
+    switch (e.type) {
+      case SipEventType::call_progress:
+        statuses.push_back(e.status);
+        if (post_dial_delay_ms < 0 && (e.status == 180 || e.status == 183)) post_dial_delay_ms = ms_since(t_invite);
+        if (!e.body.empty() && !call.result().media_started) {
+          if (Error err = apply_sdp(e.body)) reporter.warn("early media ignored: " + err.message());
+          else reporter.line("early media from " + call.params().remote_address);
+        }
+        break;
+      case SipEventType::call_answered:
+        statuses.push_back(e.status);
+        answered = true;
+        timings.add("answer_ms", ms_since(t_invite));
+        if (!e.body.empty()) {
+          if (Error err = apply_sdp(e.body)) {
+            code = ExitCode::media_failure;
+            error = "answered, but the SDP answer is unusable: " + err.message();
+          }
+        } else if (!call.result().media_started) {
+          code = ExitCode::media_failure;
+          error = "answered without SDP";
+        }
+        break;
+      case SipEventType::call_failed:
+        statuses.push_back(e.status);
+        code = exit_code_for_sip_failure(e.status, e.from_network);
+        error = failure_message(e, "call to " + target, server);
+        report.add("status", e.status).add("reason", e.phrase);
+        ended = true;
+        break;
+      case SipEventType::call_terminated:
+        if (!ended) code = ExitCode::sip_failure, error = "call to " + target + " ended before an answer";
+        ended = true;
+        break;
+      default:
+        break;
+    }
+  }
+  if (post_dial_delay_ms >= 0) timings.add("post_dial_delay_ms", post_dial_delay_ms);
+
+  if (answered && code != ExitCode::ok) {
+    call.abandon(true, timeout);
+  } else if (answered) {
+    reporter.line("answered after " + std::to_string(ms_since(t_invite)) + " ms" +
+                  (post_dial_delay_ms >= 0 ? " (post-dial delay " + std::to_string(post_dial_delay_ms) + " ms)" : "") +
+                  ", " + call.params().codec.name + " with " + call.params().remote_address + ":" +
+                  std::to_string(call.params().remote_rtp_port));
+    report.add("status", 200).add("reason", "OK");
+    reporter.event(JsonObject().add("event", "answered").add("ms", ms_since(t_invite)));
+    CallResult result = call.run(timeout, {});
+    code = result.code;
+    error = result.error;
+    report.add("hangup_by", result.hangup_by);
+    timings.add("call_ms", result.duration_ms);
+    reporter.line(media_summary(result, call.params()));
+    if (!result.dtmf_received.empty()) reporter.line("DTMF received: " + result.dtmf_received);
+    reporter.line(std::string(result.hangup_by == "remote" ? "the far end hung up" : "hung up") + " after " +
+                  std::to_string(result.duration_ms) + " ms");
+    report.add("media", media_report(result, call.params()))
+        .add("dtmf_sent", result.dtmf_sent).add("dtmf_received", result.dtmf_received);
+  }
+  report.add_raw("statuses", json_int_array(statuses));
+  wind_down(agent, queue, reporter, registered, timeout, server, report, timings);
+  return out.finish(code, error);
+}
+
+}  // namespace sipcall

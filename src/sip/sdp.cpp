@@ -1,0 +1,90 @@
+// parse_sdp(): Sofia-SIP's SDP parser turned into plain SdpAudio.
+#include <sofia-sip/sdp.h>
+#include <sofia-sip/su_alloc.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "sipcall/sdp.h"
+
+namespace sipcall {
+
+namespace {
+
+struct HomeDeleter {
+  void operator()(su_home_t* h) const { su_home_unref(h); }
+};
+
+media::Direction to_direction(unsigned mode) {
+  switch (mode) {
+    case sdp_inactive: return media::Direction::inactive;
+    case sdp_sendonly: return media::Direction::sendonly;
+    case sdp_recvonly: return media::Direction::recvonly;
+    default: return media::Direction::sendrecv;
+  }
+}
+
+const sdp_attribute_t* find_attribute(const sdp_attribute_t* a, const char* name) {
+  for (; a; a = a->a_next)
+    if (a->a_name && strcasecmp(a->a_name, name) == 0) return a;
+  return nullptr;
+}
+
+int to_port(const char* text) {
+  if (!text) return -1;
+  char* end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (end == text || v < 0 || v > 65535) return -1;
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+Result<SdpAudio> parse_sdp(const std::string& body) {
+  if (body.empty()) return Error::media("no SDP in the message");
+  std::unique_ptr<su_home_t, HomeDeleter> home(static_cast<su_home_t*>(su_home_new(sizeof(su_home_t))));
+  if (!home) return Error::internal("out of memory");
+  // sdp_f_mode_0000: c=0.0.0.0 is the old way of putting a call on hold.
+  sdp_parser_t* parser = sdp_parse(home.get(), body.data(), static_cast<issize_t>(body.size()),
+                                   sdp_f_anynet | sdp_f_mode_0000);
+  sdp_session_t* session = sdp_session(parser);
+  if (!session) {
+    std::string reason = sdp_parsing_error(parser) ? sdp_parsing_error(parser) : "unknown error";
+    sdp_parser_free(parser);
+    return Error::media("malformed SDP: " + reason);
+  }
+
+  const sdp_media_t* m = session->sdp_media;
+  while (m && m->m_type != sdp_media_audio) m = m->m_next;
+  Result<SdpAudio> result = Error::media("SDP has no audio stream");
+  if (m && m->m_proto != sdp_proto_rtp) {
+    result = Error::media(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
+                          " (only RTP/AVP)");
+  } else if (m) {
+    SdpAudio audio;
+    audio.port = m->m_rejected ? 0 : static_cast<uint16_t>(m->m_port);
+    const sdp_connection_t* c = m->m_connections ? m->m_connections : session->sdp_connection;
+    if (c && c->c_address) audio.address = c->c_address;
+    audio.direction = to_direction(m->m_mode);
+    if (find_attribute(m->m_attributes, "rtcp-mux")) audio.rtcp_mux = true;
+    if (auto* a = find_attribute(m->m_attributes, "rtcp")) audio.rtcp_port = static_cast<uint16_t>(std::max(0, to_port(a->a_value)));
+    if (auto* a = find_attribute(m->m_attributes, "ptime"); a && a->a_value) audio.ptime_ms = std::atoi(a->a_value);
+    else if (auto* s = find_attribute(session->sdp_attributes, "ptime"); s && s->a_value) audio.ptime_ms = std::atoi(s->a_value);
+    for (const sdp_rtpmap_t* rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
+      SdpFormat f;
+      f.payload_type = static_cast<int>(rm->rm_pt);
+      f.encoding = rm->rm_encoding ? rm->rm_encoding : "";
+      f.clock_rate = static_cast<int>(rm->rm_rate);
+      f.channels = rm->rm_params ? std::max(1, std::atoi(rm->rm_params)) : 1;
+      if (rm->rm_fmtp) f.fmtp = rm->rm_fmtp;
+      audio.formats.push_back(std::move(f));
+    }
+    if (audio.address.empty() && audio.port != 0) result = Error::media("SDP has no connection address (c=)");
+    else result = std::move(audio);
+  }
+  sdp_parser_free(parser);
+  return result;
+}
+
+}  // namespace sipcall
