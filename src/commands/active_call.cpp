@@ -108,7 +108,7 @@ void ActiveCall::abandon(bool answered, Clock::duration timeout) {
   wait_terminated(timeout, {});
 }
 
-CallResult ActiveCall::run(Clock::duration timeout, const std::function<void(const SipEvent&)>& other) {
+CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other) {
   auto answered_at = Clock::now();
   media_expected_since_ = answered_at;
   auto hang_up_at = answered_at + (options_.duration_s > 0 ? std::chrono::duration_cast<Clock::duration>(
@@ -123,7 +123,6 @@ CallResult ActiveCall::run(Clock::duration timeout, const std::function<void(con
     reporter_.warn("the peer did not accept telephone-event; sending DTMF as SIP INFO");
 
   std::string info_received;
-  int signals_at_start = signals_received();
   bool hung_up = false;
   while (!terminated_) {
     auto now = Clock::now();
@@ -149,7 +148,7 @@ CallResult ActiveCall::run(Clock::duration timeout, const std::function<void(con
       if (media_failed(why)) {
         result_.code = ExitCode::media_failure;
         result_.error = why;
-      } else if (signals_received() > signals_at_start) {
+      } else if (signals_received() > signals_seen) {
         result_.code = ExitCode::failure;
         result_.error = "interrupted during the call";
       } else {

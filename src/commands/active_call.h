@@ -48,8 +48,9 @@ class ActiveCall {
 
   // The in-call phase, from answer until the dialog is gone. `other` sees
   // events that are not about this call (answer: new INVITEs get 486).
-  // `timeout` bounds the wait for the dialog to end after a BYE.
-  CallResult run(Clock::duration timeout, const std::function<void(const SipEvent&)>& other);
+  // `timeout` bounds the wait for the dialog to end after a BYE. A signal
+  // beyond the first `signals_seen` hangs up.
+  CallResult run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other);
 
   // Hangs up a call that never got to run() (CANCEL or BYE as fits) and
   // waits, bounded by `timeout`, for its dialog to end.

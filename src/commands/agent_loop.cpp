@@ -53,6 +53,7 @@ void EventQueue::on_sip_event(const SipEvent& e) {
     return;
   }
   reporter_.trace(e.trace);
+  if (observer_) observer_(e.trace);
   if (!flow_lines_) return;
   std::string text = flow_text(e.trace);
   if (!reporter_.verbose()) {

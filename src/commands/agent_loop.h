@@ -42,8 +42,12 @@ class EventQueue : public SipListener {
   EventQueue(Reporter& reporter, bool flow_lines) : reporter_(reporter), flow_lines_(flow_lines) {}
   void on_sip_event(const SipEvent& e) override;
   bool pop(SipEvent& out);
+  // Sees every message as it crosses the wire (the call's status codes
+  // come from here: nua does not report every provisional response).
+  void observe(std::function<void(const SipTrace&)> observer) { observer_ = std::move(observer); }
 
  private:
+  std::function<void(const SipTrace&)> observer_;
   Reporter& reporter_;
   bool flow_lines_;
   std::deque<SipEvent> events_;

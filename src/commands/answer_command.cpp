@@ -94,7 +94,7 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
   agent.respond(e.call, 200, build_sdp(local, formats));
   reporter.line("answered call " + std::to_string(number) + ", " + params.value().codec.name + " with " +
                 params.value().remote_address + ":" + std::to_string(params.value().remote_rtp_port));
-  result = call.run(timeout, busy_for_others);
+  result = call.run(timeout, signals_at_start, busy_for_others);
   reporter.line(media_summary(result, call.params()));
   if (!result.dtmf_received.empty()) reporter.line("DTMF received: " + result.dtmf_received);
   reporter.line(std::string(result.hangup_by == "remote" ? "the caller hung up" : "hung up") + " after " +

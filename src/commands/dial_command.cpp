@@ -68,15 +68,25 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     timings.add("register_ms", ms_since(t0));
   }
 
+  // Status codes and the post-dial delay as they arrive on the wire.
+  std::vector<int> statuses;
+  long post_dial_delay_ms = -1;
+  Clock::time_point t_invite;
+  queue.observe([&](const SipTrace& t) {
+    int status = response_status(t.text);
+    if (t.outgoing || !status || cseq(t.text).find(" INVITE") == std::string::npos) return;
+    if (status == 407 || status == 401) return;  // the challenge is not the callee's answer
+    if (statuses.empty() || statuses.back() != status) statuses.push_back(status);
+    if (post_dial_delay_ms < 0 && (status == 180 || status == 183)) post_dial_delay_ms = ms_since(t_invite);
+  });
+
   auto offered = offer_formats(codecs.value());
   std::string offer = build_sdp(local, offered);
-  auto t_invite = Clock::now();
+  t_invite = Clock::now();
   int call_id = agent.invite(target, offer);
   ActiveCall call(agent, queue, reporter, options.call, codecs.value(), call_id, std::move(media.value()), local);
 
   // Ringing: until a final answer, --ring-timeout, or a signal.
-  std::vector<int> statuses;
-  long post_dial_delay_ms = -1;
   ExitCode code = ExitCode::ok;
   std::string error;
   bool answered = false, ended = false;
@@ -104,15 +114,12 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     if (e.call != call_id) continue;
     switch (e.type) {
       case SipEventType::call_progress:
-        statuses.push_back(e.status);
-        if (post_dial_delay_ms < 0 && (e.status == 180 || e.status == 183)) post_dial_delay_ms = ms_since(t_invite);
         if (!e.body.empty() && !call.result().media_started) {
           if (Error err = apply_sdp(e.body)) reporter.warn("early media ignored: " + err.message());
           else reporter.line("early media from " + call.params().remote_address);
         }
         break;
       case SipEventType::call_answered:
-        statuses.push_back(e.status);
         answered = true;
         timings.add("answer_ms", ms_since(t_invite));
         if (!e.body.empty()) {
@@ -126,7 +133,6 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
         }
         break;
       case SipEventType::call_failed:
-        statuses.push_back(e.status);
         code = exit_code_for_sip_failure(e.status, e.from_network);
         error = failure_message(e, "call to " + target, server);
         report.add("status", e.status).add("reason", e.phrase);
@@ -151,7 +157,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
                   std::to_string(call.params().remote_rtp_port));
     report.add("status", 200).add("reason", "OK");
     reporter.event(JsonObject().add("event", "answered").add("ms", ms_since(t_invite)));
-    CallResult result = call.run(timeout, {});
+    CallResult result = call.run(timeout, 0, {});
     code = result.code;
     error = result.error;
     report.add("hangup_by", result.hangup_by);

@@ -59,6 +59,7 @@ class Running:
         self._sel = selectors.DefaultSelector()
         self._sel.register(self.proc.stdout, selectors.EVENT_READ)
         self.lines = []
+        self._partial = b""  # stdout read but not yet a whole line
 
     def wait_for_json(self, predicate, timeout=15):
         """Reads stdout JSON lines until one satisfies predicate."""
@@ -69,10 +70,13 @@ class Running:
                     return obj
             if not self._sel.select(timeout=max(0.0, deadline - time.monotonic())):
                 break
-            line = self.proc.stdout.readline()
-            if not line:
+            # Raw reads: a buffered readline() could leave lines in Python's
+            # buffer where select() no longer sees them.
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
                 break
-            self.lines.append(json.loads(line))
+            *whole, self._partial = (self._partial + chunk).split(b"\n")
+            self.lines += [json.loads(line) for line in whole if line.strip()]
         raise AssertionError(f"no matching JSON line within {timeout}s; got {self.lines}; "
                              f"exit={self.proc.poll()} stderr={self.stderr_now()}")
 
@@ -84,6 +88,8 @@ class Running:
     def stop(self, sig, timeout=15):
         self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=timeout)
+        out = self._partial.decode() + out
+        self._partial = b""
         for line in out.splitlines():
             if line.strip():
                 self.lines.append(json.loads(line))

@@ -1,0 +1,287 @@
+"""dial and answer against the real test PBX: sip-call calls sip-call, each
+side sends its own tone and records what it hears; failures of every kind
+end with the documented exit code."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from sipcall import BIN, Running, account_args, run
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
+from sipclient import SipClient  # noqa: E402
+
+TONE_CHECK = os.environ.get("TONE_CHECK_BIN") or os.path.join(os.path.dirname(BIN), "tests", "media", "tone-check")
+
+# Users of their own: test_register uses 110-119.
+CALLER, CALLEE = "150", "151"
+
+
+def tone_check(path, expect, reject):
+    proc = subprocess.run([TONE_CHECK, path, "--expect", str(expect), "--reject", str(reject)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, f"{path}: expected {expect} Hz, not {reject} Hz: {proc.stdout} {proc.stderr}"
+
+
+def start_answer(pbx, transport, user, extra=()):
+    """sip-call answer, running and registered."""
+    proc = Running(account_args(pbx, transport, user, ["--json", "answer", "--no-playback", *extra]),
+                   password=pbx.password(user))
+    proc.wait_for_json(lambda o: o.get("event") == "registered")
+    return proc
+
+
+def finish(proc, timeout=20):
+    """Waits for a Running sip-call to exit by itself; returns (code, report)."""
+    out, err = proc.proc.communicate(timeout=timeout)
+    proc.stderr = err
+    out = proc._partial.decode() + out
+    lines = proc.lines + [json.loads(line) for line in out.splitlines() if line.strip()]
+    return proc.proc.returncode, lines[-1]
+
+
+def dial(pbx, transport, user, target, extra=(), timeout=40):
+    return run(account_args(pbx, transport, user, ["--json", "dial", target, "--no-playback", *extra]),
+               password=pbx.password(user), timeout=timeout)
+
+
+@pytest.mark.parametrize("dial_transport,answer_transport,codec", [
+    ("wss", "udp", "opus"),
+    ("udp", "wss", "pcmu"),
+    ("tcp", "tls", "opus"),
+    ("ws", "tcp", "pcma"),
+])
+def test_two_way_audio(pbx, tmp_path, dial_transport, answer_transport, codec):
+    heard_by_caller = str(tmp_path / "caller.wav")
+    heard_by_callee = str(tmp_path / "callee.wav")
+    with start_answer(pbx, answer_transport, CALLEE,
+                      ["--calls", "1", "--tone", "1000", "--record", heard_by_callee, "--codecs", codec]) as callee:
+        r = dial(pbx, dial_transport, CALLER, CALLEE,
+                 ["--duration", "2s", "--tone", "440", "--record", heard_by_caller, "--codecs", codec])
+        code, callee_report = finish(callee)
+    assert r.code == 0, r
+    report = r.report()
+    assert report["result"] == "ok"
+    assert report["media"]["codec"] == codec
+    assert report["media"]["packets_received"] > 50
+    assert report["statuses"][-1] == 200 and 180 in report["statuses"]
+    assert report["hangup_by"] == "local"
+    assert report["timings"]["post_dial_delay_ms"] <= report["timings"]["answer_ms"]
+    assert code == 0, callee.stderr
+    assert callee_report["calls_answered"] == 1
+    assert callee_report["calls"][0]["hangup_by"] == "remote"
+    assert callee_report["calls"][0]["media"]["packets_received"] > 50
+    tone_check(heard_by_caller, 1000, 440)
+    tone_check(heard_by_callee, 440, 1000)
+    # The call flow is printed as it happens.
+    for line in ("-> INVITE sip:%s@pbx.test" % CALLEE, "<- 180 Ringing", "<- 200 OK", "-> ACK", "-> BYE",
+                 "<- 200 OK (BYE)"):
+        assert line in r.stderr, r.stderr
+
+
+def test_echo_answer_returns_our_tone(pbx, tmp_path):
+    heard = str(tmp_path / "echo.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--echo"]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--tone", "700", "--record", heard])
+        code, _ = finish(callee)
+    assert r.code == 0, r
+    assert code == 0
+    tone_check(heard, 700, 1000)
+
+
+def test_callee_hangs_up_first(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000", "--duration", "1s"]) as callee:
+        r = dial(pbx, "tcp", CALLER, CALLEE, ["--duration", "20s", "--tone", "440"])
+        code, report = finish(callee)
+    assert r.code == 0, r
+    assert r.report()["hangup_by"] == "remote"
+    assert r.report()["timings"]["call_ms"] < 5000
+    assert code == 0 and report["calls"][0]["hangup_by"] == "local"
+
+
+@pytest.mark.parametrize("mode", ["rfc4733", "info"])
+def test_dtmf_reaches_the_other_side(pbx, mode):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "3s", "--tone", "440", "--dtmf", "123#",
+                                              "--dtmf-delay", "300ms", "--dtmf-mode", mode])
+        code, report = finish(callee)
+    assert r.code == 0, r
+    assert r.report()["dtmf_sent"] == "123#"
+    assert code == 0
+    assert report["calls"][0]["dtmf_received"] == "123#"
+
+
+@pytest.mark.parametrize("target,code,reason", [
+    ("486", 6, "busy"),
+    ("404", 7, "not_found"),
+    ("199", 8, "no_answer"),  # a known user that is not registered: 480
+])
+def test_failed_calls_exit_codes(pbx, target, code, reason):
+    r = dial(pbx, "udp", CALLER, target, ["--tone", "440"])
+    assert r.code == code, r
+    assert r.report()["exit_reason"] == reason
+    assert "sip-call: call to sip:%s@pbx.test failed" % target in r.stderr
+
+
+def test_ring_timeout_cancels(pbx):
+    mark = pbx.mark()
+    r = dial(pbx, "udp", CALLER, "180", ["--tone", "440", "--ring-timeout", "1s"])
+    assert r.code == 8, r
+    assert "no answer within 1 s" in r.stderr
+    pbx.wait_for_message(lambda m: m.get("method") == "CANCEL" and m["type"] == "request" and m["from"] == CALLER,
+                         since=mark)
+    assert 0.9 < r.seconds < 8
+
+
+def test_ctrl_c_while_ringing_sends_cancel(pbx):
+    mark = pbx.mark()
+    with Running(account_args(pbx, "udp", CALLER, ["--json", "dial", "180", "--tone", "440", "--no-playback"]),
+                 password=pbx.password(CALLER)) as caller:
+        caller.wait_for_json(lambda o: o.get("message", "").startswith("180"))
+        code = caller.stop(signal.SIGINT)
+    assert code == 1
+    assert caller.lines[-1]["error"] == "interrupted while ringing, call cancelled"
+    pbx.wait_for_message(lambda m: m.get("method") == "CANCEL" and m["type"] == "request" and m["from"] == CALLER,
+                         since=mark)
+
+
+def test_ctrl_c_in_call_sends_bye(pbx, tmp_path):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        with Running(account_args(pbx, "udp", CALLER, ["--json", "dial", CALLEE, "--tone", "440", "--no-playback",
+                                                        "--duration", "30s"]),
+                     password=pbx.password(CALLER)) as caller:
+            caller.wait_for_json(lambda o: o.get("event") == "answered")
+            code = caller.stop(signal.SIGINT)
+        callee_code, report = finish(callee)
+    assert code == 1
+    assert caller.lines[-1]["hangup_by"] == "local"
+    assert callee_code == 0 and report["calls"][0]["hangup_by"] == "remote"
+
+
+class ScriptedCallee:
+    """A registered SIP endpoint that answers one INVITE with the given SDP
+    and then does what the test says with RTP (nothing, or garbage)."""
+
+    def __init__(self, pbx, user, sdp_for):
+        self.client = SipClient(pbx, "udp", user)
+        assert self.client.register().status == 200
+        self.sdp_for = sdp_for
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind(("127.0.0.1", 0))
+        self.port = self.rtp.getsockname()[1]
+        self.caller_rtp = None
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            invite = self.client.wait_request("INVITE", timeout=20)
+            offer = invite.body if hasattr(invite, "body") else ""
+            for line in offer.splitlines():
+                if line.startswith("m=audio "):
+                    self.caller_rtp = int(line.split()[1])
+            self.client.reply(invite, 180, "Ringing", to_tag="callee1")
+            self.client.reply(invite, 200, "OK", to_tag="callee1",
+                              extra=["Content-Type: application/sdp"], body=self.sdp_for(self.port))
+            bye = self.client.wait_request("BYE", timeout=30)
+            self.client.reply(bye, 200, "OK")
+        except Exception as e:  # reported by the test
+            self.error = e
+
+    def close(self):
+        self.thread.join(timeout=35)
+        self.client.register(expires=0)
+        self.client.close()
+        self.rtp.close()
+
+
+def pcmu_sdp(port, extra=""):
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n%s" % (port, extra))
+
+
+def test_far_end_sends_no_rtp_is_media_failure(pbx):
+    callee = ScriptedCallee(pbx, "152", pcmu_sdp)
+    try:
+        r = dial(pbx, "udp", CALLER, "152", ["--tone", "440", "--media-timeout", "1500ms", "--duration", "20s"])
+    finally:
+        callee.close()
+    assert callee.error is None, callee.error
+    assert r.code == 10, r
+    assert "no RTP received within 1.5 s" in r.stderr
+    assert r.report()["exit_reason"] == "media_failure"
+    assert r.report()["media"]["packets_sent"] > 0
+    assert r.seconds < 10
+
+
+def test_garbage_rtp_is_ignored_and_counted(pbx):
+    callee = ScriptedCallee(pbx, "153", pcmu_sdp)
+
+    def spray():
+        deadline = time.monotonic() + 5
+        while callee.caller_rtp is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        junk = [b"", b"\x80", b"\x80\x00\x00", b"\xff" * 11, os.urandom(200), b"\x80\x00" + os.urandom(30),
+                b"\x90\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\xff\xff\x00\x10"]  # extension longer than packet
+        while time.monotonic() < deadline:
+            for j in junk:
+                callee.rtp.sendto(j, ("127.0.0.1", callee.caller_rtp))
+            time.sleep(0.02)
+
+    t = threading.Thread(target=spray, daemon=True)
+    t.start()
+    try:
+        r = dial(pbx, "udp", CALLER, "153", ["--tone", "440", "--media-timeout", "2s", "--duration", "20s"])
+    finally:
+        t.join(timeout=10)
+        callee.close()
+    assert r.code == 10, r  # garbage is not audio
+    assert r.report()["media"]["packets_invalid"] > 0
+
+
+@pytest.mark.parametrize("body,message", [
+    (lambda port: "this is not SDP\r\n", "SDP answer is unusable"),
+    (lambda port: pcmu_sdp(port).replace("m=audio", "m=video"), "no audio stream"),
+    (lambda port: pcmu_sdp(port).replace("RTP/AVP 0", "RTP/AVP 9").replace("PCMU", "G722"), "none of the offered codecs"),
+])
+def test_malformed_sdp_answer_hangs_up_cleanly(pbx, body, message):
+    mark = pbx.mark()
+    callee = ScriptedCallee(pbx, "154", body)
+    try:
+        r = dial(pbx, "udp", CALLER, "154", ["--tone", "440"])
+    finally:
+        callee.close()
+    assert r.code == 10, r
+    assert message in r.stderr
+    pbx.wait_for_message(lambda m: m.get("method") == "BYE" and m["type"] == "request" and m["from"] == CALLER,
+                         since=mark)
+
+
+def test_unreadable_wav_fails_before_dialling(pbx, tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF....WAVEfmt garbage")
+    mark = pbx.mark()
+    r = dial(pbx, "udp", CALLER, CALLEE, ["--play", str(bad)])
+    assert r.code == 2, r
+    assert str(bad) in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not [m for m in pbx.messages(since=mark) if m.get("from") == CALLER]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--rtp-ports", "5-4"], "--rtp-ports"),
+    (["--dtmf", "12x"], "--dtmf"),
+    (["--codecs", "g729"], "unknown codec"),
+    (["--tone", "440", "--silence"], "excludes"),
+    (["--duration", "ten"], "duration"),
+])
+def test_bad_call_flags_are_usage_errors(pbx, args, needle):
+    r = dial(pbx, "udp", CALLER, CALLEE, args)
+    assert r.code == 2, r
+    assert needle.lower() in r.stderr.lower()
