@@ -2,9 +2,11 @@
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "sipcall/sdp.h"
 
@@ -61,6 +63,10 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
   if (m && m->m_proto != sdp_proto_rtp) {
     result = Error::media(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
                           " (only RTP/AVP)");
+  } else if (m && m->m_port > 65535) {
+    // Sofia stores the port unchecked; truncating it would aim RTP at a
+    // port the peer never named.
+    result = Error::media("malformed SDP: m= port " + std::to_string(m->m_port) + " out of range");
   } else if (m) {
     SdpAudio audio;
     audio.port = m->m_rejected ? 0 : static_cast<uint16_t>(m->m_port);
