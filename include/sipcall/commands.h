@@ -10,4 +10,8 @@ namespace sipcall {
 
 ExitCode run_register(const GlobalOptions& global, const RegisterOptions& options, Reporter& reporter);
 
+// Lists the sound devices PortAudio sees (no server, user or password
+// involved). Exit code media_failure when PortAudio cannot initialise.
+ExitCode run_devices(Reporter& reporter);
+
 }  // namespace sipcall
