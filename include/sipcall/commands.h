@@ -12,4 +12,8 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
 ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Reporter& reporter);
 ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, Reporter& reporter);
 
+// Lists the sound devices PortAudio sees (no server, user or password
+// involved). Exit code media_failure when PortAudio cannot initialise.
+ExitCode run_devices(Reporter& reporter);
+
 }  // namespace sipcall

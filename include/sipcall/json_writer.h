@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sipcall {
 
@@ -19,6 +20,7 @@ class JsonObject {
   JsonObject& add(std::string_view key, bool value);
   JsonObject& add_null(std::string_view key);
   JsonObject& add(std::string_view key, const JsonObject& nested);
+  JsonObject& add(std::string_view key, const std::vector<JsonObject>& array);  // an array of objects
   JsonObject& add_raw(std::string_view key, std::string_view json);  // already-encoded JSON (arrays)
 
   std::string str() const { return "{" + body_ + "}"; }

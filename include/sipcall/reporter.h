@@ -1,6 +1,7 @@
 // Everything sip-call tells the user goes through the Reporter: human lines on
 // stderr, and with --json one JSON object per line on stdout (event lines
-// while running, the report last). It also holds the redaction rule for text
+// while running, the report last). A command whose output is itself the
+// product (`devices`) prints it as a listing on stdout instead of a report. It also holds the redaction rule for text
 // that came from outside (SIP traces): digest responses and the password
 // itself are replaced. Lines that sip-call composes never contain the
 // password, and are not rewritten (a short password could match any word).
@@ -27,6 +28,7 @@ class Reporter {
   void trace(const SipTrace& trace);             // with -v: the whole message, redacted
   void event(const JsonObject& event);           // with --json: an event line
   void report(const JsonObject& report);         // with --json: the final report
+  void listing(const std::string& text);         // without --json: the product, on stdout
   bool json() const { return json_; }
   bool verbose() const { return verbose_; }
 

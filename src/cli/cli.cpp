@@ -144,6 +144,11 @@ CLI::App* setup_register(CLI::App& app, ParsedArgs& a) {
   return cmd;
 }
 
+// No options of its own, and none of the account options apply.
+CLI::App* setup_devices(CLI::App& app) {
+  return app.add_subcommand("devices", "list the sound devices (index, name, channels) for audio through PortAudio");
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -162,6 +167,7 @@ int run_cli(int argc, char** argv) {
   CLI::App* reg = setup_register(app, a);
   CLI::App* dial = setup_dial(app, a);
   CLI::App* answer = setup_answer(app, a);
+  CLI::App* devices = setup_devices(app);
   app.footer(
       "Password: SIP_CALL_PASSWORD, --password-file, or a prompt on a terminal.\n"
       "Exit status: 0 ok, 2 usage, 3 authentication failed, 4 network/transport, 5 timeout, 6 busy,\n"
@@ -188,6 +194,8 @@ int run_cli(int argc, char** argv) {
   }
 
   Reporter reporter(a.global.json, a.global.verbose);
+  // Before the password: listing devices must never prompt for one.
+  if (devices->parsed()) return static_cast<int>(run_devices(reporter));
   auto password = load_password(a.password_flag, a.password_file, true);
   if (!password.ok()) {
     reporter.line("sip-call: " + password.error().message());

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <thread>
 #include <optional>
+#include <type_traits>
 
+#include "backend_logs.h"
 #include "sipcall/media/resampler.h"
 #include "sipcall/media/spsc_ring.h"
 
@@ -16,12 +18,32 @@ namespace sipcall::media {
 
 namespace {
 // Pa_Initialize is reference counted by PortAudio; one guard per user.
+// ALSA and JACK are silenced first: Pa_Initialize probes every host API,
+// and each one that finds nothing says so on stderr.
 struct PaLibrary {
-  PaError err = Pa_Initialize();
+  PaError err = initialise();
   ~PaLibrary() {
     if (err == paNoError) Pa_Terminate();
   }
+  static PaError initialise() {
+    silence_audio_backend_logs();
+    forget_alsa_message();
+    return Pa_Initialize();
+  }
 };
+
+// PortAudio's own words are generic ("Unanticipated host error"); the host
+// API's (its error text, or ALSA's last message since the caller's
+// forget_alsa_message()) are what tells the user why.
+std::string pa_error_text(PaError err) {
+  std::string text = Pa_GetErrorText(err);
+  const PaHostErrorInfo* host = err == paUnanticipatedHostError ? Pa_GetLastHostErrorInfo() : nullptr;
+  if (host && host->errorText && *host->errorText)
+    text += std::string(" (") + host->errorText + ")";
+  else if (const std::string alsa = last_alsa_message(); !alsa.empty())
+    text += " (ALSA: " + alsa + ")";
+  return text;
+}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -33,7 +55,7 @@ int channels_of(const PaDeviceInfo* d, bool input) { return input ? d->maxInputC
 Result<PaDeviceIndex> find_device(const std::string& spec, bool input) {
   const char* kind = input ? "input" : "output";
   const PaDeviceIndex count = Pa_GetDeviceCount();
-  if (count < 0) return Error::media(std::string("audio devices: ") + Pa_GetErrorText(count));
+  if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
   if (spec.empty() || spec == "default") {
     const PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
     if (d == paNoDevice) return Error::media(std::string("no default audio ") + kind + " device");
@@ -78,12 +100,19 @@ struct PortAudioStream {
   explicit PortAudioStream(size_t ring_capacity) : ring(ring_capacity) {}
   ~PortAudioStream() { close(); }
 
+  // Opens the device for a PortAudioSource (capture) or a PortAudioSink
+  // (playback) and hands it to that wrapper, whose constructor is private
+  // to the wrappers and to this struct.
+  template <typename Io>
+  static Result<std::unique_ptr<Io>> open_as(const std::string& spec);
+
   Error close() {
     if (!pa) return {};
+    forget_alsa_message();
     Pa_StopStream(pa);
     const PaError err = Pa_CloseStream(pa);
     pa = nullptr;
-    if (err != paNoError) return Error::media("closing audio device '" + device + "': " + Pa_GetErrorText(err));
+    if (err != paNoError) return Error::media("closing audio device '" + device + "': " + pa_error_text(err));
     return {};
   }
 
@@ -125,11 +154,12 @@ namespace {
 Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bool input) {
   auto lib_check = std::make_unique<PaLibrary>();
   if (lib_check->err != paNoError)
-    return Error::media(std::string("PortAudio: ") + Pa_GetErrorText(lib_check->err));
+    return Error::media(std::string("PortAudio: ") + pa_error_text(lib_check->err));
   auto index = find_device(spec, input);
   if (!index.ok()) return index.error();
   const PaDeviceInfo* info = Pa_GetDeviceInfo(*index);
   const std::string label = spec.empty() ? std::string("default (") + info->name + ")" : spec;
+  forget_alsa_message();  // what probing the devices said is not about this one
 
   PaStreamParameters params{};
   params.device = *index;
@@ -155,7 +185,7 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
   if (err == paNoError) err = Pa_StartStream(s->pa);
   if (err != paNoError) {
     s->close();
-    return Error::media("cannot open audio device '" + label + "': " + Pa_GetErrorText(err));
+    return Error::media("cannot open audio device '" + label + "': " + pa_error_text(err));
   }
   return s;
 }
@@ -163,9 +193,9 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
 
 Result<std::vector<AudioDeviceInfo>> list_devices() {
   PaLibrary lib;
-  if (lib.err != paNoError) return Error::media(std::string("PortAudio: ") + Pa_GetErrorText(lib.err));
+  if (lib.err != paNoError) return Error::media(std::string("PortAudio: ") + pa_error_text(lib.err));
   const PaDeviceIndex count = Pa_GetDeviceCount();
-  if (count < 0) return Error::media(std::string("audio devices: ") + Pa_GetErrorText(count));
+  if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
   std::vector<AudioDeviceInfo> out;
   for (PaDeviceIndex i = 0; i < count; ++i) {
     const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
@@ -177,13 +207,18 @@ Result<std::vector<AudioDeviceInfo>> list_devices() {
   return out;
 }
 
+template <typename Io>
+Result<std::unique_ptr<Io>> PortAudioStream::open_as(const std::string& spec) {
+  auto s = open_stream(spec, std::is_base_of_v<AudioSource, Io>);
+  if (!s.ok()) return s.error();
+  return std::unique_ptr<Io>(new Io(std::move(s.value())));
+}
+
 PortAudioSource::PortAudioSource(std::unique_ptr<PortAudioStream> s) : stream_(std::move(s)) {}
 PortAudioSource::~PortAudioSource() = default;
 
 Result<std::unique_ptr<PortAudioSource>> PortAudioSource::open(const std::string& device) {
-  auto s = open_stream(device, true);
-  if (!s.ok()) return s.error();
-  return std::unique_ptr<PortAudioSource>(new PortAudioSource(std::move(s.value())));
+  return PortAudioStream::open_as<PortAudioSource>(device);
 }
 
 PcmFrame PortAudioSource::read() {
@@ -204,9 +239,7 @@ PortAudioSink::PortAudioSink(std::unique_ptr<PortAudioStream> s) : stream_(std::
 PortAudioSink::~PortAudioSink() = default;
 
 Result<std::unique_ptr<PortAudioSink>> PortAudioSink::open(const std::string& device) {
-  auto s = open_stream(device, false);
-  if (!s.ok()) return s.error();
-  return std::unique_ptr<PortAudioSink>(new PortAudioSink(std::move(s.value())));
+  return PortAudioStream::open_as<PortAudioSink>(device);
 }
 
 void PortAudioSink::write(const PcmFrame& received) {

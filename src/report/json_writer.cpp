@@ -70,6 +70,12 @@ JsonObject& JsonObject::add_null(std::string_view k) {
 
 JsonObject& JsonObject::add(std::string_view k, const JsonObject& nested) { return add_raw(k, nested.str()); }
 
+JsonObject& JsonObject::add(std::string_view k, const std::vector<JsonObject>& array) {
+  std::string json = "[";
+  for (const JsonObject& item : array) json += (json.size() > 1 ? "," : "") + item.str();
+  return add_raw(k, json + "]");
+}
+
 JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
   key(k);
   body_ += json;

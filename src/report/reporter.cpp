@@ -38,4 +38,8 @@ void Reporter::report(const JsonObject& r) {
   if (json_) write(machine_, r.str());
 }
 
+void Reporter::listing(const std::string& text) {
+  if (!json_) write(machine_, text);
+}
+
 }  // namespace sipcall

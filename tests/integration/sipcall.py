@@ -29,19 +29,21 @@ class Result:
         return f"<exit {self.code} in {self.seconds:.2f}s stdout={self.stdout!r} stderr={self.stderr!r}>"
 
 
-def env_with_password(password):
+def env_with_password(password, extra_env=None):
     env = dict(os.environ)
     env.pop("SIP_CALL_PASSWORD", None)
     if password is not None:
         env["SIP_CALL_PASSWORD"] = password
+    env.update(extra_env or {})
     return env
 
 
-def run(args, password=None, timeout=30):
-    """Runs sip-call to completion; the password goes through the environment."""
+def run(args, password=None, timeout=30, env=None):
+    """Runs sip-call to completion; the password goes through the environment,
+    `env` (e.g. from alsa.py) is added to it."""
     start = time.monotonic()
     proc = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout,
-                          env=env_with_password(password), stdin=subprocess.DEVNULL)
+                          env=env_with_password(password, env), stdin=subprocess.DEVNULL)
     return Result(proc, proc.stdout, proc.stderr, time.monotonic() - start)
 
 
@@ -53,9 +55,9 @@ def account_args(pbx, transport, user, extra=()):
 class Running:
     """A sip-call process left running (register --keep, answer); always stopped."""
 
-    def __init__(self, args, password=None):
+    def __init__(self, args, password=None, env=None):
         self.proc = subprocess.Popen([BIN] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env_with_password(password), stdin=subprocess.DEVNULL)
+                                     text=True, env=env_with_password(password, env), stdin=subprocess.DEVNULL)
         self._sel = selectors.DefaultSelector()
         self._sel.register(self.proc.stdout, selectors.EVENT_READ)
         self.lines = []

@@ -39,6 +39,7 @@ class PortAudioSource final : public AudioSource {
   PcmFrame read() override;  // silence while the device has not delivered a frame
 
  private:
+  friend struct PortAudioStream;  // open() builds one through it
   explicit PortAudioSource(std::unique_ptr<PortAudioStream> s);
   std::unique_ptr<PortAudioStream> stream_;
 };
@@ -51,6 +52,7 @@ class PortAudioSink final : public AudioSink {
   Error close() override;
 
  private:
+  friend struct PortAudioStream;  // open() builds one through it
   explicit PortAudioSink(std::unique_ptr<PortAudioStream> s);
   std::unique_ptr<PortAudioStream> stream_;
 };
