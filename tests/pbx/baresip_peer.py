@@ -29,14 +29,12 @@ How it runs (see tests/pbx/README.md, "Independent peers"):
 
 import json
 import os
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import wave
 
-from peerproc import PeerError, PeerProcess, describe_exit
+from peerproc import Peer, PeerError, PeerProcess, WorkDir, describe_exit
 from testpbx import free_port, wait_until
 from tones import write_tone_wav
 
@@ -168,7 +166,7 @@ class ControlConnection:
 # the peer
 
 
-class BaresipPeer:
+class BaresipPeer(Peer):
     """One baresip process with one account (ext) on the test PBX.
 
     pbx:         a started testpbx.TestPbx
@@ -209,9 +207,7 @@ class BaresipPeer:
         self.rtcp_mux = rtcp_mux
         self.extra_config = dict(extra_config or {})
         self.sip_trace = sip_trace
-        self.workdir = workdir
-        self._own_workdir = workdir is None
-        self.keep_workdir = keep_workdir or bool(os.environ.get("TESTPBX_KEEP"))
+        self._workdir = WorkDir(workdir, "baresip-%s-" % self.ext, keep_workdir)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.process = None
@@ -221,28 +217,21 @@ class BaresipPeer:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
     @property
     def aor(self):
         return "sip:%s@%s" % (self.ext, self.pbx.domain)
 
     @property
     def config_dir(self):
-        return os.path.join(self.workdir, "config")
+        return self._workdir.join("config")
 
     @property
     def recordings_dir(self):
-        return os.path.join(self.workdir, "recordings")
+        return self._workdir.join("recordings")
 
     @property
     def log_path(self):
-        return os.path.join(self.workdir, "baresip.log")
+        return self._workdir.join("baresip.log")
 
     def start(self, attempts=3):
         """Start baresip, connect to its control port and create the
@@ -250,29 +239,29 @@ class BaresipPeer:
         if self.process is not None:
             raise PeerError("already started")
         try:
-            if self.workdir is None:
-                self.workdir = tempfile.mkdtemp(prefix="baresip-%s-" % self.ext)
+            self._workdir.create()
             os.makedirs(self.config_dir, exist_ok=True)
             os.makedirs(self.recordings_dir, exist_ok=True)
             source = self._audio_source()
             for attempt in range(attempts):
-                # the control port is the only one we choose; another
-                # process may take it between choosing and binding
+                # The control port is the only one we choose; another
+                # process may take it between choosing and binding.  Then
+                # baresip runs on without ctrl_tcp and we may have connected
+                # to that other process: uanew gets no answer.
                 self.ctrl_port = free_port()
                 self._write_config(source)
                 cmd = [BARESIP, "-f", self.config_dir] + (["-s"] if self.sip_trace else [])
                 self.process = PeerProcess(cmd, self.workdir, self.log_path)
                 try:
                     self.control = self._connect()
-                    break
+                    self.control.command("uanew", self._account())
+                    return self
                 except PeerError:
-                    port_taken = "failed to listen" in self.process.log_text()
-                    self.process.stop(self.stop_timeout)
+                    port_taken = "ctrl_tcp: failed to listen" in self.process.log_text()
+                    self.stop(remove_workdir=False)
                     self.process = None
                     if not port_taken or attempt == attempts - 1:
                         raise
-            self.control.command("uanew", self._account())
-            return self
         except BaseException:
             self.stop()
             raise
@@ -286,21 +275,14 @@ class BaresipPeer:
                 return None
         return self._poll(attempt, self.start_timeout, "the control port")
 
-    def stop(self):
+    def stop(self, remove_workdir=True):
         """Stop baresip (SIGTERM: it unregisters and hangs up; SIGKILL after
         stop_timeout).  Idempotent.  Removes the work directory if it
         created it, unless keep_workdir or env TESTPBX_KEEP is set."""
         if self.control is not None:
             self.control.close()
             self.control = None
-        if self.process is not None:
-            self.process.stop(self.stop_timeout)
-        if self._own_workdir and not self.keep_workdir and self.workdir and os.path.isdir(self.workdir):
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-
-    def running(self):
-        return self.process is not None and self.process.running()
+        super().stop(remove_workdir)
 
     def log_text(self):
         return self.process.log_text() if self.process else ""
@@ -313,7 +295,7 @@ class BaresipPeer:
         if path is None:
             if self.tone_hz is None:
                 raise ValueError("give tone_hz or source_wav")
-            path = write_tone_wav(os.path.join(self.workdir, "source-%d.wav" % self.tone_hz),
+            path = write_tone_wav(self._workdir.join("source-%d.wav" % self.tone_hz),
                                   self.tone_hz, seconds=self.source_seconds)
         with wave.open(path, "rb") as w:
             if w.getsampwidth() != 2:

@@ -3,8 +3,10 @@ with its output in a log file, tied to the Python process's life, and
 always stopped by PID (SIGTERM, then SIGKILL).  Stdlib only."""
 
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 
 from testpbx import die_with_parent
 
@@ -37,11 +39,7 @@ class PeerProcess:
         return self.proc.poll()
 
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     def log_tail(self, lines=40):
         return "\n".join(self.log_text().splitlines()[-lines:])
@@ -68,3 +66,69 @@ def describe_exit(process, what):
     state = "exited with %s" % status if status is not None else "is running"
     return PeerError("%s %s; %s:\n%s" % (what, state, os.path.basename(process.log_path),
                                           process.log_tail()))
+
+
+def read_text(path):
+    """A file's text so far ("" if it does not exist yet)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class WorkDir:
+    """A peer's directory for config, logs and recordings: the given one
+    (never removed) or a new temp dir that remove() deletes, unless keep or
+    env TESTPBX_KEEP is set."""
+
+    def __init__(self, path, prefix, keep=False):
+        self.path = path
+        self._prefix = prefix
+        self._own = path is None
+        self.keep = keep or bool(os.environ.get("TESTPBX_KEEP"))
+
+    def create(self):
+        if self.path is None:
+            self.path = tempfile.mkdtemp(prefix=self._prefix)
+        return self.path
+
+    def join(self, *names):
+        return os.path.join(self.path, *names)
+
+    def remove(self):
+        if self._own and not self.keep and self.path and os.path.isdir(self.path):
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
+
+
+class Peer:
+    """What every peer class shares: one PeerProcess (self.process), one
+    WorkDir (self._workdir), a stop_timeout, and use as a context manager
+    that always stops.  Subclasses implement start() and may extend stop()."""
+
+    process = None
+    _workdir = None
+    stop_timeout = 3.0
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    @property
+    def workdir(self):
+        return self._workdir.path if self._workdir else None
+
+    def running(self):
+        return self.process is not None and self.process.running()
+
+    def stop(self, remove_workdir=True):
+        """Stop the process (SIGTERM, SIGKILL after stop_timeout) and remove
+        the work directory (see WorkDir).  Idempotent."""
+        if self.process is not None:
+            self.process.stop(self.stop_timeout)
+        if remove_workdir and self._workdir is not None:
+            self._workdir.remove()

@@ -20,10 +20,8 @@ reads as events.  sipp picks its SIP port (a free one) and its RTP echo port
 """
 
 import os
-import shutil
-import tempfile
 
-from peerproc import PeerError, PeerProcess, describe_exit
+from peerproc import Peer, PeerError, PeerProcess, WorkDir, describe_exit, read_text
 from testpbx import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,7 +31,7 @@ ANSWER_SCENARIO = os.path.join(HERE, "sipp_uas_answer.xml")
 SIPP_TRANSPORTS = {"udp": "u1", "tcp": "t1"}  # one socket for everything
 
 
-class SippUas:
+class SippUas(Peer):
     """A registered sipp callee that answers with PCMU and echoes RTP.
 
     pbx:       a started testpbx.TestPbx
@@ -50,22 +48,13 @@ class SippUas:
         self.pbx = pbx
         self.ext = str(ext)
         self.transport = transport
-        self.workdir = workdir
-        self._own_workdir = workdir is None
-        self.keep_workdir = keep_workdir or bool(os.environ.get("TESTPBX_KEEP"))
+        self._workdir = WorkDir(workdir, "sipp-%s-" % self.ext, keep_workdir)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.process = None
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
     def _path(self, name):
-        return os.path.join(self.workdir, name)
+        return self._workdir.join(name)
 
     @property
     def events_path(self):
@@ -84,8 +73,7 @@ class SippUas:
         if self.process is not None:
             raise PeerError("already started")
         try:
-            if self.workdir is None:
-                self.workdir = tempfile.mkdtemp(prefix="sipp-%s-" % self.ext)
+            self._workdir.create()
             cmd = [SIPP, "%s:%d" % (self.pbx.host, self.pbx.ports[self.transport]),
                    "-sf", REGISTER_SCENARIO, "-oocsf", ANSWER_SCENARIO,
                    "-t", SIPP_TRANSPORTS[self.transport],
@@ -98,7 +86,7 @@ class SippUas:
                    "-trace_msg", "-message_file", self.messages_path,
                    "-trace_err", "-error_file", self._path("errors.log")]
             self.process = PeerProcess(cmd, self.workdir, self._path("sipp.out"))
-            wait_until(lambda: not self.process.running() or "REGISTER sip:" in self._read(self.messages_path),
+            wait_until(lambda: not self.process.running() or "REGISTER sip:" in read_text(self.messages_path),
                        self.start_timeout, what="sipp's first REGISTER")
             if not self.process.running():
                 raise describe_exit(self.process, "sipp")
@@ -107,29 +95,10 @@ class SippUas:
             self.stop()
             raise
 
-    def stop(self):
-        """Stop sipp (SIGTERM, SIGKILL after stop_timeout).  Idempotent."""
-        if self.process is not None:
-            self.process.stop(self.stop_timeout)
-        if self._own_workdir and not self.keep_workdir and self.workdir and os.path.isdir(self.workdir):
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-
-    def running(self):
-        return self.process is not None and self.process.running()
-
-    @staticmethod
-    def _read(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
-
     def events(self):
         """sipp's event lines so far, as (word, argument) pairs."""
         out = []
-        for line in self._read(self.events_path).splitlines():
+        for line in read_text(self.events_path).splitlines():
             word, _, arg = line.strip().partition(" ")
             if word:
                 out.append((word, arg))
