@@ -514,7 +514,7 @@ def test_kamailio_dies_with_killed_parent():
         assert testpbx._pids_in_group(kpid)
         proc.kill()
         proc.wait(5)
-        testpbx._wait(lambda: not testpbx._pids_in_group(kpid), 15, what="kamailio exit")
+        testpbx.wait_until(lambda: not testpbx._pids_in_group(kpid), 15, what="kamailio exit")
     finally:
         if proc.poll() is None:
             proc.kill()

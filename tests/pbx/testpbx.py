@@ -192,8 +192,9 @@ def parse_log_line(line):
     return d
 
 
-def _wait(cond, timeout, interval=0.05, what="condition"):
-    """Poll cond() until it returns a truthy value; raise TimeoutError."""
+def wait_until(cond, timeout, interval=0.05, what="condition"):
+    """Poll cond() until it returns a truthy value and return that value;
+    raise TimeoutError after timeout seconds."""
     deadline = time.monotonic() + timeout
     while True:
         v = cond()
@@ -354,7 +355,7 @@ class TestPbx:
                "-m", str(self.shm_mb), "-M", str(self.pkg_mb)]
         self.proc = subprocess.Popen(cmd, cwd=self.rundir, stdin=subprocess.DEVNULL,
                                      stdout=self._log_fh, stderr=self._log_fh,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+                                     start_new_session=True, preexec_fn=die_with_parent)
         self._wait_ready()
 
     def _wait_ready(self):
@@ -550,7 +551,7 @@ class TestPbx:
                 except (KeyError, TypeError, ValueError):
                     pass
             return None
-        return _wait(find, timeout, what="a matching SIP message")
+        return wait_until(find, timeout, what="a matching SIP message")
 
     # -- registrar -------------------------------------------------------------
 
@@ -635,15 +636,15 @@ class TestPbx:
             return len(last) == count
 
         try:
-            _wait(check, timeout, interval=0.1, what="%d binding(s) of %s" % (count, aor))
+            wait_until(check, timeout, interval=0.1, what="%d binding(s) of %s" % (count, aor))
         except TimeoutError as e:
             raise TimeoutError("%s; current bindings: %s" % (e, [b["uri"] for b in last])) from None
         return list(last)
 
 
-def _die_with_parent():
+def die_with_parent():
     """In the child before exec: get SIGTERM when the Python process dies
-    (even by SIGKILL), so Kamailio never outlives the tests."""
+    (even by SIGKILL), so Kamailio or a test peer never outlives the tests."""
     try:
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
