@@ -113,6 +113,7 @@ class Summary:
     cpu_ms: float = None     # median
     rss_mb: float = None     # largest peak RSS of all runs (MiB)
     errors: list = field(default_factory=list)
+    values_ms: list = field(default_factory=list)   # every successful run, in order
 
     @property
     def ok(self):
@@ -127,6 +128,7 @@ def summarize(samples):
                       errors=[s.error for s in samples if s.error is not None])
     if good:
         values = [s.value_ms for s in good]
+        summary.values_ms = [round(v, 2) for v in values]
         summary.median_ms = statistics.median(values)
         summary.p90_ms = percentile(values, 0.9)
         summary.cpu_ms = statistics.median(s.cpu_ms for s in good)
