@@ -1,0 +1,112 @@
+"""Self-tests of the benchmark harness (not the benchmark): statistics, the
+rule that a failed tool never looks fast, and process measurement."""
+
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, os.pardir, "pbx")))
+
+import report  # noqa: E402
+import row_register  # noqa: E402
+from measure import GNU_TIME, Sample, percentile, run_process, sample_of, summarize  # noqa: E402
+
+
+@pytest.mark.parametrize("values,fraction,expected", [
+    (list(range(1, 11)), 0.9, 9),
+    ([5, 1, 4, 2, 3], 0.9, 5),
+    ([7], 0.9, 7),
+    ([3, 1, 2], 0.5, 2),
+])
+def test_percentile_is_nearest_rank(values, fraction, expected):
+    assert percentile(values, fraction) == expected
+
+
+def test_summary_counts_failures_and_keeps_their_reasons():
+    samples = [Sample(10, 1, 1000), Sample(1, 1, 1000, error="sipp exited 1"), Sample(20, 3, 3072)]
+    s = summarize(samples)
+    assert (s.runs, s.failed, s.ok) == (3, 1, False)
+    assert s.median_ms == 15 and s.cpu_ms == 2 and s.rss_mb == 3.0
+    assert s.errors == ["sipp exited 1"]
+
+
+def test_no_samples_is_not_ok():
+    assert not summarize([]).ok
+
+
+def result(tool, transport, values, error_at=None):
+    samples = [Sample(v, 1.0, 2048, error="boom" if i == error_at else None) for i, v in enumerate(values)]
+    return report.Result("register", tool, transport, summarize(samples))
+
+
+META = {"date": "d", "host": "h", "cpus": 2, "kernel": "k", "load_before": 0.0, "load_after": 0.0,
+        "runs": 5, "warmup": 1, "versions": {}, "floor": {"median_ms": 1.0, "cpu_ms": 1.0, "rss_mb": 1.0}}
+
+
+def test_a_failed_peer_gets_no_figures_and_is_not_the_best_peer():
+    results = [result("sip-call", "udp", [10] * 5),
+               result("fastpeer", "udp", [1] * 5, error_at=2),
+               result("slowpeer", "udp", [20] * 5)]
+    text = report.render(META, results, [])
+    fast = next(line for line in text.splitlines() if "fastpeer" in line)
+    assert "FAILED 1/5" in fast and "1.0" not in fast
+    sip_call = next(line for line in text.splitlines() if line.startswith("| register | sip-call"))
+    assert sip_call.rstrip(" |").endswith("0.50")     # 10 ms against slowpeer's 20
+    assert "fastpeer udp: boom" in text
+    as_json = report.as_json(META, results, [])
+    assert [r["ratio_to_best_peer"] for r in as_json["results"]] == [0.5, None, 1.0]
+
+
+def test_missing_tool_is_reported():
+    r = report.Result("register", "sipp", "udp", summarize([]), missing="sipp not installed")
+    text = report.render(META, [r], [])
+    assert "missing" in text and "sipp udp: sipp not installed" in text
+
+
+def test_register_targets_not_met_without_figures():
+    ok = {("sip-call", "wss"): summarize([Sample(30, 1, 1)] * 5)}
+    met = dict(row_register.targets(ok))
+    assert met["sip-call wss median <= 40 ms"] is True
+    assert met["sip-call wss faster than JsSIP wss"] is False
+    assert met["sip-call udp within 1.5x of sipsak udp"] is False
+
+
+needs_gnu_time = pytest.mark.skipif(not os.access(GNU_TIME, os.X_OK), reason="GNU time not installed")
+
+
+@needs_gnu_time
+def test_run_process_measures_the_tool_not_the_harness():
+    run = run_process(["true"])
+    assert run.failure() is None
+    # Spawned straight from Python, ru_maxrss would carry Python's ~10-20 MB.
+    assert 0 < run.rss_kb < 5 * 1024
+    assert run.wall_ms > 0 and run.cpu_ms >= 0
+
+
+@needs_gnu_time
+def test_run_process_reports_exit_status_and_output():
+    run = run_process(["sh", "-c", "echo why >&2; exit 3"])
+    assert run.exit_code == 3
+    assert "exited 3" in run.failure() and "why" in run.failure()
+
+
+@needs_gnu_time
+def test_run_process_kills_on_timeout():
+    run = run_process(["sleep", "30"], timeout=0.3)
+    assert run.timed_out and "timed out" in run.failure()
+    assert run.wall_ms < 5000
+
+
+def test_sample_of_sums_sequential_processes():
+    class Run:
+        def __init__(self, wall, cpu, rss, fail=None):
+            self.wall_ms, self.cpu_ms, self.rss_kb, self._fail = wall, cpu, rss, fail
+
+        def failure(self):
+            return self._fail
+    s = sample_of([Run(10, 2, 4000), Run(15, 3, 5000)])
+    assert (s.value_ms, s.cpu_ms, s.rss_kb, s.error) == (25, 5, 5000, None)
+    assert sample_of([Run(1, 1, 1, "sipsak exited 1")]).error == "sipsak exited 1"
