@@ -79,6 +79,11 @@ Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_p
     if (stop_on_signal && signals_received() > signals_seen) return Wait::signal;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return Wait::timeout;
+    // Sofia delivers a message read late in one step only in the next, and
+    // that step then still blocks in poll: a non-blocking step first hands
+    // over what is already queued (up to 100 ms sooner on TCP).
+    agent.run_for(0);
+    if (queue.pop(out)) return Wait::event;
     agent.run_for(static_cast<int>(std::min<long long>(left, 100)));
   }
 }

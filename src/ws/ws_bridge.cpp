@@ -2,11 +2,13 @@
 
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <list>
@@ -73,7 +75,7 @@ WsBridge::Impl* impl_of(lws* wsi) {
 }
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t);
-int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len);
+int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
 
 const lws_protocols kProtocols[] = {
     {"sip", ws_callback, 0, 64 * 1024, 0, nullptr, 0},
@@ -157,7 +159,25 @@ std::string describe_connection_error(lws* wsi, const void* in, size_t len) {
   return "WebSocket connection failed: " + why;
 }
 
-int ws_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len) {
+// The system's trust store as OpenSSL's hashed directory: only the CA a
+// server's chain needs is read, on demand. Loading the whole bundle (what
+// libwebsockets does by default) was 90 % of a one-shot wss register's CPU.
+// SSL_CERT_DIR overrides the directory, as everywhere in OpenSSL.
+void load_system_trust_dir(SSL_CTX* ctx) {
+  const char* dir = std::getenv(X509_get_default_cert_dir_env());
+  if (!dir || !*dir) dir = X509_get_default_cert_dir();
+  SSL_CTX_load_verify_locations(ctx, nullptr, dir);
+}
+
+int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
+    // Called once per vhost while the context is created; --ca-file
+    // replaces the system's trust, it does not add to it.
+    auto* impl = impl_of(wsi);
+    if (user && impl && impl->options.ca_file.empty() && !impl->options.insecure)
+      load_system_trust_dir(static_cast<SSL_CTX*>(user));
+    return 0;
+  }
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
   if (!link) return 0;
   auto* impl = impl_of(wsi);
@@ -325,7 +345,7 @@ Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = kProtocols;
   info.user = impl.get();
-  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
   info.timeout_secs = static_cast<unsigned>(options.connect_timeout_s > 0 ? options.connect_timeout_s : 10);
   info.connect_timeout_secs = info.timeout_secs;
   if (!options.ca_file.empty()) info.client_ssl_ca_filepath = options.ca_file.c_str();
