@@ -44,6 +44,7 @@ struct CallOptions {
   bool no_playback = false;               // --no-playback
   std::string record_file;                // --record FILE: received audio
   bool record_both = false;               // --record-both: stereo, left sent, right received
+  double expect_tone_hz = 0;              // --expect-tone: media failure unless the received audio is this tone
   double duration_s = 10;                 // --duration: hang up this long after answer [s]
   double media_timeout_s = 5;             // --media-timeout: no RTP for this long after answer = media failure [s]
   std::string dtmf;                       // --dtmf: digits sent after answer

@@ -59,6 +59,9 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
   output->excludes(no_playback);
   cmd->add_option("--record", call.record_file, "record received audio to this WAV file (48 kHz, 16 bit)");
   cmd->add_flag("--record-both", call.record_both, "record a stereo WAV: left what we sent, right what we received");
+  cmd->add_option("--expect-tone", call.expect_tone_hz,
+                  "media failure (exit 10) unless the received audio is mainly a tone of this frequency [Hz]")
+      ->check(CLI::Range(100.0, 4000.0));
   cmd->add_option("--duration", call.duration_s,
                   default_duration_s > 0 ? "hang up this long after the answer (10s, 500ms, 2m)"
                                          : "hang up this long after the answer; 0 = when the caller hangs up (at most 1 h)")

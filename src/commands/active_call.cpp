@@ -34,6 +34,7 @@ ActiveCall::~ActiveCall() {
 }
 
 Error ActiveCall::apply(const media::MediaParams& params, CallAudio& audio) {
+  if (audio.received) received_ = audio.received;
   Error err = result_.media_started ? media_->update(params)
                                     : media_->start(params, std::move(audio.source), std::move(audio.sink));
   if (err) return err;
@@ -211,6 +212,17 @@ CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std:
   media_->stop();
   result_.stats = media_->stats();
   result_.dtmf_received = result_.stats.dtmf_received + info_received;
+  if (options_.expect_tone_hz > 0 && received_) {
+    result_.expected_tone_hz = options_.expect_tone_hz;
+    result_.tone = check_tone(*received_, options_.expect_tone_hz);
+    if (!result_.tone.found && result_.code == ExitCode::ok) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "the received audio is not the expected %g Hz tone (strongest %g Hz at %.0f dBFS)",
+                    options_.expect_tone_hz, result_.tone.dominant_hz, result_.tone.level_dbfs);
+      result_.code = ExitCode::media_failure;
+      result_.error = buf;
+    }
+  }
   return result_;
 }
 
@@ -249,6 +261,9 @@ JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
   m.add("mos", s.mos).add("first_rtp_ms", static_cast<long long>(s.first_rtp_ms))
       .add("packets_invalid", static_cast<long long>(s.packets_invalid))
       .add("packets_ignored", static_cast<long long>(s.packets_ignored)).add("rtcp_received", static_cast<long long>(s.rtcp_received));
+  if (r.expected_tone_hz > 0)
+    m.add("expect_tone", JsonObject().add("hz", r.expected_tone_hz).add("found", r.tone.found).add("ratio", r.tone.ratio)
+                             .add("dominant_hz", r.tone.dominant_hz).add("level_dbfs", r.tone.level_dbfs));
   return m;
 }
 
@@ -261,7 +276,14 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
                 static_cast<unsigned long long>(s.packets_sent), static_cast<unsigned long long>(s.packets_received),
                 s.loss_fraction * 100, s.jitter_ms,
                 s.rtt_ms >= 0 ? (std::to_string(static_cast<int>(s.rtt_ms + 0.5)) + " ms").c_str() : "n/a", s.mos);
-  return buf;
+  std::string text = buf;
+  if (r.expected_tone_hz > 0) {
+    std::snprintf(buf, sizeof buf, "\ntone check: %g Hz %s (%.0f %% of the received power, strongest %g Hz, %.0f dBFS)",
+                  r.expected_tone_hz, r.tone.found ? "found" : "NOT found", r.tone.ratio * 100, r.tone.dominant_hz,
+                  r.tone.level_dbfs);
+    text += buf;
+  }
+  return text;
 }
 
 }  // namespace sipcall

@@ -29,6 +29,8 @@ struct CallResult {
   std::string dtmf_received;  // RFC 4733 and SIP INFO, in arrival order
   media::MediaStats stats;
   bool media_started = false;
+  double expected_tone_hz = 0;  // --expect-tone, 0 = not checked
+  ToneVerdict tone;             // its verdict
 };
 
 class ActiveCall {
@@ -75,7 +77,8 @@ class ActiveCall {
   CallResult result_;
   bool terminated_ = false;
   Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
-  bool awaiting_ack_answer_ = false;        // we offered in a 200 to an offerless re-INVITE
+  bool awaiting_ack_answer_ = false;
+  std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone        // we offered in a 200 to an offerless re-INVITE
   std::vector<SdpFormat> offered_formats_;
 };
 

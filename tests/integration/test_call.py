@@ -168,10 +168,13 @@ class ScriptedCallee:
     """A registered SIP endpoint that answers one INVITE with the given SDP
     and then does what the test says with RTP (nothing, or garbage)."""
 
-    def __init__(self, pbx, user, sdp_for):
+    def __init__(self, pbx, user, sdp_for, early=False, in_call=None):
         self.client = SipClient(pbx, "udp", user)
         assert self.client.register().status == 200
         self.sdp_for = sdp_for
+        self.early = early        # 183 with SDP before the 200
+        self.in_call = in_call    # callable(self, invite) run after the ACK
+        self.invite = None
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind(("127.0.0.1", 0))
         self.port = self.rtp.getsockname()[1]
@@ -187,13 +190,46 @@ class ScriptedCallee:
             for line in offer.splitlines():
                 if line.startswith("m=audio "):
                     self.caller_rtp = int(line.split()[1])
-            self.client.reply(invite, 180, "Ringing", to_tag="callee1")
+            self.invite = invite
+            if self.early:
+                self.client.reply(invite, 183, "Session Progress", to_tag="callee1",
+                                  extra=["Content-Type: application/sdp"], body=self.sdp_for(self.port))
+                time.sleep(1.0)  # the caller hears the early media meanwhile
+            else:
+                self.client.reply(invite, 180, "Ringing", to_tag="callee1")
             self.client.reply(invite, 200, "OK", to_tag="callee1",
                               extra=["Content-Type: application/sdp"], body=self.sdp_for(self.port))
+            self.client.wait_request("ACK", timeout=10)
+            if self.in_call:
+                self.in_call(self, invite)
             bye = self.client.wait_request("BYE", timeout=30)
             self.client.reply(bye, 200, "OK")
         except Exception as e:  # reported by the test
             self.error = e
+
+    def reinvite(self, sdp, cseq):
+        """An in-dialog re-INVITE from the callee (route set from the
+        INVITE's Record-Route); returns the caller's final reply."""
+        inv = self.invite
+        contact = inv.get("contact").strip()
+        target = contact[contact.index("<") + 1:contact.index(">")] if "<" in contact else contact
+        lines = ["INVITE %s SIP/2.0" % target, "Via: %s" % self.client.via(), "Max-Forwards: 70",
+                 "From: %s;tag=callee1" % inv.get("to"), "To: %s" % inv.get("from"),
+                 "Call-ID: %s" % inv.get("call-id"), "CSeq: %d INVITE" % cseq,
+                 "Contact: %s" % self.client.contact, "Content-Type: application/sdp"]
+        lines += ["Route: %s" % r for r in inv.get_all("record-route")]
+        lines.append("Content-Length: %d" % len(sdp.encode()))
+        self.client.tp.send("\r\n".join(lines) + "\r\n\r\n" + sdp)
+        while True:
+            r = self.client.tp.recv(10)
+            if r.is_reply and r.status >= 200:
+                break
+        ack = ["ACK %s SIP/2.0" % target, "Via: %s" % self.client.via(), "Max-Forwards: 70",
+               "From: %s;tag=callee1" % inv.get("to"), "To: %s" % r.get("to"),
+               "Call-ID: %s" % inv.get("call-id"), "CSeq: %d ACK" % cseq, "Content-Length: 0"]
+        ack[-1:-1] = ["Route: %s" % rr for rr in inv.get_all("record-route")]
+        self.client.tp.send("\r\n".join(ack) + "\r\n\r\n")
+        return r
 
     def close(self):
         self.thread.join(timeout=35)
@@ -285,3 +321,140 @@ def test_bad_call_flags_are_usage_errors(pbx, args, needle):
     r = dial(pbx, "udp", CALLER, CALLEE, args)
     assert r.code == 2, r
     assert needle.lower() in r.stderr.lower()
+
+
+def test_expect_tone_passes_on_the_right_tone_and_fails_on_another(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "2", "--tone", "1000"]) as callee:
+        good = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--tone", "440", "--expect-tone", "1000"])
+        bad = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--tone", "440", "--expect-tone", "700"])
+        code, report = finish(callee)
+    assert good.code == 0, good
+    assert good.report()["media"]["expect_tone"]["found"] is True
+    assert "tone check: 1000 Hz found" in good.stderr
+    assert bad.code == 10, bad
+    assert bad.report()["media"]["expect_tone"]["found"] is False
+    assert abs(bad.report()["media"]["expect_tone"]["dominant_hz"] - 1000) < 20
+    assert "not the expected 700 Hz tone" in bad.stderr
+    assert code == 0 and report["calls_answered"] == 2
+
+
+def test_answer_exits_non_zero_when_one_call_fails(pbx):
+    """--calls 2: the second call offers only a codec the answerer does not
+    allow (488), so answer ends with that call's status although the first
+    call was fine."""
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "2", "--tone", "1000", "--codecs", "pcmu"]) as callee:
+        first = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "1s", "--tone", "440"])
+        second = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "1s", "--tone", "440", "--codecs", "opus"])
+        code, report = finish(callee)
+    assert first.code == 0, first
+    assert second.code == 9 and second.report()["statuses"][-1] == 488, second
+    assert code == 10, callee.stderr
+    assert report["calls_answered"] == 2 and report["calls_failed"] == 1
+    assert [c["result"] for c in report["calls"]] == ["ok", "error"]
+
+
+def test_answer_delay_and_record_both(pbx, tmp_path):
+    both = str(tmp_path / "both.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000", "--answer-delay", "1s"]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--tone", "440", "--record", both,
+                                              "--record-both"])
+        code, _ = finish(callee)
+    assert r.code == 0, r
+    assert r.report()["timings"]["answer_ms"] >= 1000
+    assert r.report()["timings"]["post_dial_delay_ms"] < 1000
+    import wave
+    with wave.open(both) as w:
+        assert w.getnchannels() == 2
+    left, right = str(tmp_path / "left.wav"), str(tmp_path / "right.wav")
+    subprocess.run(["sox", both, left, "remix", "1"], check=True)
+    subprocess.run(["sox", both, right, "remix", "2"], check=True)
+    tone_check(left, 440, 1000)   # what we sent
+    tone_check(right, 1000, 440)  # what we heard
+
+
+def test_play_any_wav_format(pbx, tmp_path):
+    """An 8 kHz stereo 8-bit WAV is mixed, resampled and heard as its tone."""
+    src = str(tmp_path / "prompt.wav")
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "2", "-b", "8", src, "synth", "3", "sine", "600"], check=True)
+    heard = str(tmp_path / "heard.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--silence", "--record", heard]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--play", src])
+        code, _ = finish(callee)
+    assert r.code == 0, r
+    assert code == 0
+    tone_check(heard, 600, 1000)
+
+
+def send_pcmu_tone(sock, dest_port, hz, seconds, stop):
+    """RTP PCMU packets of a sine tone, 20 ms apart, until `stop` is set."""
+    import audioop
+    import math
+    import struct
+    seq, ts, phase = 0, 0, 0.0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not stop.is_set():
+        pcm = b"".join(struct.pack("<h", int(8000 * math.sin(phase + 2 * math.pi * hz * i / 8000)))
+                       for i in range(160))
+        phase += 2 * math.pi * hz * 160 / 8000
+        sock.sendto(struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, ts, 0x1234) + audioop.lin2ulaw(pcm, 2),
+                    ("127.0.0.1", dest_port))
+        seq, ts = seq + 1, ts + 160
+        time.sleep(0.02)
+
+
+def test_early_media_is_heard_before_the_answer(pbx, tmp_path):
+    heard = str(tmp_path / "early.wav")
+    stop = threading.Event()
+    callee = ScriptedCallee(pbx, "155", pcmu_sdp, early=True)
+
+    def stream():
+        deadline = time.monotonic() + 5
+        while callee.caller_rtp is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send_pcmu_tone(callee.rtp, callee.caller_rtp, 800, 10, stop)
+
+    t = threading.Thread(target=stream, daemon=True)
+    t.start()
+    try:
+        r = dial(pbx, "udp", CALLER, "155", ["--tone", "440", "--duration", "1s", "--record", heard])
+    finally:
+        stop.set()
+        t.join(timeout=5)
+        callee.close()
+    assert callee.error is None, callee.error
+    assert r.code == 0, r
+    assert "early media from 127.0.0.1" in r.stderr
+    assert 183 in r.report()["statuses"]
+    assert r.report()["media"]["first_rtp_ms"] < r.report()["timings"]["answer_ms"]
+    tone_check(heard, 800, 440)
+
+
+def test_hold_and_resume_by_re_invite(pbx):
+    replies = []
+
+    def hold_then_resume(callee, invite):
+        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10))
+        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendrecv\r\n"), 11))
+
+    stop = threading.Event()
+    callee = ScriptedCallee(pbx, "156", pcmu_sdp, in_call=hold_then_resume)
+
+    def stream():
+        deadline = time.monotonic() + 5
+        while callee.caller_rtp is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send_pcmu_tone(callee.rtp, callee.caller_rtp, 800, 10, stop)
+
+    t = threading.Thread(target=stream, daemon=True)
+    t.start()
+    try:
+        r = dial(pbx, "udp", CALLER, "156", ["--tone", "440", "--duration", "3s"])
+    finally:
+        stop.set()
+        t.join(timeout=5)
+        callee.close()
+    assert callee.error is None, callee.error
+    assert r.code == 0, r
+    assert [x.status for x in replies] == [200, 200]
+    assert "a=recvonly" in replies[0].body and "a=sendrecv" in replies[1].body
+    assert "re-INVITE: peer is on hold" in r.stderr and "re-INVITE: peer is active" in r.stderr
