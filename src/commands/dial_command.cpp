@@ -1,6 +1,7 @@
 // `sip-call dial TARGET`: register, INVITE, carry audio both ways for
 // --duration, hang up, report. Every step is bounded: --timeout for the
 // network, --ring-timeout for the callee, --media-timeout for RTP.
+#include <algorithm>
 #include <cstdio>
 
 #include "active_call.h"
@@ -76,8 +77,11 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     int status = response_status(t.text);
     if (t.outgoing || !status || cseq(t.text).find(" INVITE") == std::string::npos) return;
     if (status == 407 || status == 401) return;  // the challenge is not the callee's answer
+    // Wire order: a proxy may relay the callee's 180 after its 200.
+    bool final_seen = std::any_of(statuses.begin(), statuses.end(), [](int s) { return s >= 200; });
     if (statuses.empty() || statuses.back() != status) statuses.push_back(status);
-    if (post_dial_delay_ms < 0 && (status == 180 || status == 183)) post_dial_delay_ms = ms_since(t_invite);
+    if (post_dial_delay_ms < 0 && !final_seen && (status == 180 || status == 183))
+      post_dial_delay_ms = ms_since(t_invite);
   });
 
   auto offered = offer_formats(codecs.value());
