@@ -1,0 +1,34 @@
+"""The scripts under examples/ run against the test PBX as documented."""
+
+import os
+import subprocess
+
+from sipcall import BIN
+from test_call import finish, start_answer
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "examples")
+USER, ECHO = "170", "171"
+
+
+def echo_test(pbx, *extra):
+    env = dict(os.environ, SIP_CALL_BIN=BIN, SIP_CALL_PASSWORD=pbx.password(USER))
+    return subprocess.run(["bash", os.path.join(EXAMPLES, "echo-test.sh"), "-s", pbx.url("udp"), "-u", USER,
+                           "-e", ECHO, "--duration", "2", "--", "--domain", pbx.domain, *extra],
+                          capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+
+
+def test_echo_test_passes_when_the_tone_comes_back(pbx):
+    with start_answer(pbx, "udp", ECHO, ["--calls", "1", "--echo"]) as echo:
+        r = echo_test(pbx)
+        code, _ = finish(echo)
+    assert r.returncode == 0, r
+    assert r.stdout.startswith("echo test %s: OK, 1000 Hz came back" % ECHO), r.stdout
+    assert code == 0
+
+
+def test_echo_test_fails_when_no_audio_comes_back(pbx):
+    with start_answer(pbx, "udp", ECHO, ["--calls", "1", "--silence"]) as echo:
+        r = echo_test(pbx)
+        finish(echo)
+    assert r.returncode == 10, r
+    assert "FAILED (media_failure)" in r.stdout, r.stdout
