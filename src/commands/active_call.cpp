@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sipcall/account.h"
 #include "sipcall/signals.h"
 
 namespace sipcall {
@@ -224,6 +225,19 @@ CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std:
     }
   }
   return result_;
+}
+
+Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const CallOptions& call,
+                                              JsonObject& report) {
+  auto codecs = parse_codec_list(call.codecs);
+  if (!codecs.ok()) return codecs.error();
+  auto account = make_agent_options(global);
+  if (!account.ok()) return account.error();
+  CallCommandSetup setup{std::move(codecs.value()), std::move(account.value()), {}};
+  setup.server = setup.account.server.to_string();
+  report.add("user", setup.account.user).add("server", setup.server)
+      .add("transport", transport_name(setup.account.server.transport));
+  return setup;
 }
 
 Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& options,

@@ -17,6 +17,7 @@
 #include "sipcall/media/media_session.h"
 #include "sipcall/options.h"
 #include "sipcall/sdp.h"
+#include "sipcall/sip_agent.h"
 
 namespace sipcall {
 
@@ -81,6 +82,17 @@ class ActiveCall {
   std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone        // we offered in a 200 to an offerless re-INVITE
   std::vector<SdpFormat> offered_formats_;
 };
+
+// What `dial` and `answer` check before anything goes on the network.
+struct CallCommandSetup {
+  std::vector<std::string> codecs;  // --codecs, validated
+  AgentOptions account;
+  std::string server;               // for messages
+};
+// Validates --codecs and the account, and adds user, server and transport
+// to the report.
+Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const CallOptions& call,
+                                              JsonObject& report);
 
 // Binds a call's RTP/RTCP ports on the media address (--media-address, else
 // our address on the route to the server) and fills `local` for our SDP.

@@ -114,14 +114,12 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   JsonObject& report = out.fields();
   JsonObject& timings = out.timings();
 
-  auto codecs = parse_codec_list(options.call.codecs);
-  if (!codecs.ok()) return out.finish(codecs.error().code(), codecs.error().message());
-  auto agent_options = make_agent_options(global);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
-  AgentOptions ao = agent_options.value();
+  auto setup = prepare_call_command(global, options.call, report);
+  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  AgentOptions& ao = setup.value().account;
   ao.accept_calls = true;
-  std::string server = ao.server.to_string();
-  report.add("user", ao.user).add("server", server).add("transport", transport_name(ao.server.transport));
+  const std::string& server = setup.value().server;
+  const std::vector<std::string>& codecs = setup.value().codecs;
 
   // Try the audio options once now, so that a bad file fails at start-up
   // rather than at the first call.
@@ -147,7 +145,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
                 ", waiting for calls");
   reporter.event(JsonObject().add("event", "registered").add("status", reg.status).add("expires", reg.expires_s));
 
-  Answerer answerer{agent, queue, reporter, options, codecs.value(), ao.local_address, timeout};
+  Answerer answerer{agent, queue, reporter, options, codecs, ao.local_address, timeout};
   ExitCode code = ExitCode::ok;
   std::string error;
   std::string calls_json;

@@ -33,13 +33,11 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   JsonObject& report = out.fields();
   JsonObject& timings = out.timings();
 
-  auto codecs = parse_codec_list(options.call.codecs);
-  if (!codecs.ok()) return out.finish(codecs.error().code(), codecs.error().message());
-  auto agent_options = make_agent_options(global);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
-  AgentOptions ao = agent_options.value();
-  std::string server = ao.server.to_string();
-  report.add("user", ao.user).add("server", server).add("transport", transport_name(ao.server.transport));
+  auto setup = prepare_call_command(global, options.call, report);
+  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  const AgentOptions& ao = setup.value().account;
+  const std::string& server = setup.value().server;
+  const std::vector<std::string>& codecs = setup.value().codecs;
 
   // Files and devices first: a typo in --play must not cost a call.
   auto audio = open_call_audio(options.call, false, options.call.record_file, reporter);
@@ -84,11 +82,11 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
       post_dial_delay_ms = ms_since(t_invite);
   });
 
-  auto offered = offer_formats(codecs.value());
+  auto offered = offer_formats(codecs);
   std::string offer = build_sdp(local, offered);
   t_invite = Clock::now();
   int call_id = agent.invite(target, offer);
-  ActiveCall call(agent, queue, reporter, options.call, codecs.value(), call_id, std::move(media.value()), local);
+  ActiveCall call(agent, queue, reporter, options.call, codecs, call_id, std::move(media.value()), local);
 
   // Ringing: until a final answer, --ring-timeout, or a signal.
   ExitCode code = ExitCode::ok;

@@ -177,6 +177,8 @@ class ScriptedCallee:
         self.early = early        # 183 with SDP before the 200
         self.in_call = in_call    # callable(self, invite) run after the ACK
         self.invite = None
+        self._stop = threading.Event()
+        self._streamer = None
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind(("127.0.0.1", 0))
         self.port = self.rtp.getsockname()[1]
@@ -209,6 +211,18 @@ class ScriptedCallee:
         except Exception as e:  # reported by the test
             self.error = e
 
+    def stream_tone(self, hz, seconds=10):
+        """Sends a PCMU tone to the caller's RTP port (once the INVITE named
+        it) on a thread of its own; close() stops it."""
+        def run():
+            deadline = time.monotonic() + 5
+            while self.caller_rtp is None and time.monotonic() < deadline and not self._stop.is_set():
+                time.sleep(0.01)
+            if self.caller_rtp is not None:
+                send_pcmu_tone(self.rtp, self.caller_rtp, hz, seconds, self._stop)
+        self._streamer = threading.Thread(target=run, daemon=True)
+        self._streamer.start()
+
     def reinvite(self, sdp, cseq):
         """An in-dialog re-INVITE from the callee (route set from the
         INVITE's Record-Route); returns the caller's final reply."""
@@ -234,6 +248,9 @@ class ScriptedCallee:
         return r
 
     def close(self):
+        self._stop.set()
+        if self._streamer:
+            self._streamer.join(timeout=5)
         self.thread.join(timeout=35)
         self.client.register(expires=0)
         self.client.close()
@@ -406,22 +423,11 @@ def send_pcmu_tone(sock, dest_port, hz, seconds, stop):
 
 def test_early_media_is_heard_before_the_answer(pbx, tmp_path):
     heard = str(tmp_path / "early.wav")
-    stop = threading.Event()
     callee = ScriptedCallee(pbx, "155", pcmu_sdp, early=True)
-
-    def stream():
-        deadline = time.monotonic() + 5
-        while callee.caller_rtp is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        send_pcmu_tone(callee.rtp, callee.caller_rtp, 800, 10, stop)
-
-    t = threading.Thread(target=stream, daemon=True)
-    t.start()
+    callee.stream_tone(800)
     try:
         r = dial(pbx, "udp", CALLER, "155", ["--tone", "440", "--duration", "1s", "--record", heard])
     finally:
-        stop.set()
-        t.join(timeout=5)
         callee.close()
     assert callee.error is None, callee.error
     assert r.code == 0, r
@@ -438,25 +444,25 @@ def test_hold_and_resume_by_re_invite(pbx):
         replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10))
         replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendrecv\r\n"), 11))
 
-    stop = threading.Event()
     callee = ScriptedCallee(pbx, "156", pcmu_sdp, in_call=hold_then_resume)
-
-    def stream():
-        deadline = time.monotonic() + 5
-        while callee.caller_rtp is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        send_pcmu_tone(callee.rtp, callee.caller_rtp, 800, 10, stop)
-
-    t = threading.Thread(target=stream, daemon=True)
-    t.start()
+    callee.stream_tone(800)
     try:
         r = dial(pbx, "udp", CALLER, "156", ["--tone", "440", "--duration", "3s"])
     finally:
-        stop.set()
-        t.join(timeout=5)
         callee.close()
     assert callee.error is None, callee.error
     assert r.code == 0, r
     assert [x.status for x in replies] == [200, 200]
     assert "a=recvonly" in replies[0].body and "a=sendrecv" in replies[1].body
     assert "re-INVITE: peer is on hold" in r.stderr and "re-INVITE: peer is active" in r.stderr
+
+
+def test_dial_without_registering(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        mark = pbx.mark()
+        r = dial(pbx, "tcp", CALLER, CALLEE, ["--duration", "1s", "--tone", "440", "--no-register"])
+        code, _ = finish(callee)
+    assert r.code == 0, r
+    assert "register_ms" not in r.report()["timings"]
+    assert not [m for m in pbx.messages(since=mark) if m.get("method") == "REGISTER" and m["from"] == CALLER]
+    assert code == 0
