@@ -41,9 +41,12 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
 
   long register_ms = ms_since(t_register);
   timings.add("register_ms", register_ms);
-  report.add("expires", e.expires_s);
+  // A registrar that grants no lifetime (no Contact, no Expires) still said 200.
+  std::string lifetime = e.expires_s >= 0 ? "expires " + std::to_string(e.expires_s) + " s" : "no lifetime granted";
+  if (e.expires_s >= 0) report.add("expires", e.expires_s);
+  else report.add_null("expires");
   reporter.line("registered " + ao.user + " at " + ao.domain + " via " + transport_label(ao.server.transport) + " in " +
-                std::to_string(register_ms) + " ms (expires " + std::to_string(e.expires_s) + " s)");
+                std::to_string(register_ms) + " ms (" + lifetime + ")");
 
   if (options.keep) {
     reporter.event(JsonObject().add("event", "registered").add("status", e.status).add("expires", e.expires_s));

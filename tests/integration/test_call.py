@@ -154,9 +154,10 @@ def test_ctrl_c_while_ringing_sends_cancel(pbx):
 
 
 def test_ctrl_c_in_call_sends_bye(pbx, tmp_path):
+    heard = str(tmp_path / "heard.wav")
     with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
         with Running(account_args(pbx, "udp", CALLER, ["--json", "dial", CALLEE, "--tone", "440", "--no-playback",
-                                                        "--duration", "30s"]),
+                                                        "--duration", "30s", "--record", heard]),
                      password=pbx.password(CALLER)) as caller:
             caller.wait_for_json(lambda o: o.get("event") == "answered")
             code = caller.stop(signal.SIGINT)
@@ -164,6 +165,7 @@ def test_ctrl_c_in_call_sends_bye(pbx, tmp_path):
     assert code == 1
     assert caller.lines[-1]["hangup_by"] == "local"
     assert callee_code == 0 and report["calls"][0]["hangup_by"] == "remote"
+    tone_check(heard, 1000, 440)  # the recording is a complete WAV file
 
 
 class ScriptedCallee:

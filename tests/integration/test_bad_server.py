@@ -1,0 +1,202 @@
+"""A server that answers with broken SIP, oversized messages or odd
+WebSocket frames: sip-call ends with a clear line and a documented exit
+code, or ignores the message; it never crashes or hangs."""
+
+import asyncio
+import os
+import re
+import socket
+import sys
+import threading
+
+import pytest
+
+from sipcall import run
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
+from testpbx import _ServerBase  # noqa: E402
+
+CRASH_CODES = (-6, -11, 134, 139)  # SIGABRT / SIGSEGV, as a signal or via a shell
+
+
+def echo_headers(request):
+    """The headers a response must copy from the request."""
+    keep = []
+    for line in request.split("\r\n")[1:]:
+        if re.match(r"(?i)^(via|v|from|f|to|t|call-id|i|cseq):", line):
+            keep.append(line if not re.match(r"(?i)^(to|t):", line) or "tag=" in line else line + ";tag=srv1")
+    return "\r\n".join(keep)
+
+
+class UdpReplier:
+    """Answers every datagram with reply(request_text) -> bytes (or None)."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                data, peer = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            text = data.decode(errors="replace")
+            self.requests.append(text)
+            out = self.reply(text)
+            if out:
+                self.sock.sendto(out, peer)
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+    def url(self):
+        return "sip:127.0.0.1:%d;transport=udp" % self.port
+
+
+class TcpReplier(_ServerBase):
+    def __init__(self, reply):
+        super().__init__()
+        self.reply = reply
+
+    def _on_data(self, conn, buf):
+        if b"\r\n\r\n" not in buf:
+            return False
+        conn.setblocking(True)
+        conn.settimeout(2)
+        try:
+            conn.sendall(self.reply(bytes(buf).decode(errors="replace")))
+        except OSError:
+            pass
+        return True
+
+
+def register(url, *extra):
+    return run(["--server", url, "--user", "101", "--domain", "pbx.test", "--timeout", "2", "--json", *extra,
+                "register"], password="secret101", timeout=20)
+
+
+def assert_clean_failure(r, codes):
+    assert r.code not in CRASH_CODES, r
+    assert r.code in codes, r
+    assert r.report()["result"] == "error"
+    assert len([l for l in r.stderr.splitlines() if l.startswith("sip-call:")]) == 1, r.stderr
+
+
+@pytest.mark.parametrize("reply", [
+    lambda req: b"\x00\xff\xfe garbage \r\n\r\n",
+    lambda req: b"SIP/2.0 200\r\n\r\n",
+    lambda req: b"SIP/2.0 abc OK\r\n" + echo_headers(req).encode() + b"\r\nContent-Length: 0\r\n\r\n",
+], ids=["binary", "no-headers", "bad-status"])
+def test_garbage_replies_are_ignored_until_the_timeout(reply):
+    server = UdpReplier(reply)
+    try:
+        r = register(server.url())
+    finally:
+        server.close()
+    assert_clean_failure(r, (5,))
+    assert r.seconds < 10
+    assert server.requests, "sip-call sent nothing"
+
+
+def test_200_without_contact_or_expires_is_registered_with_unknown_lifetime():
+    server = UdpReplier(lambda req: ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nContent-Length: 0\r\n\r\n")
+                        .encode())
+    try:
+        r = register(server.url())
+    finally:
+        server.close()
+    assert r.code not in CRASH_CODES, r
+    assert r.code == 0, r
+    assert r.report()["expires"] is None
+    assert "(no lifetime granted)" in r.stderr
+
+
+def test_content_length_beyond_the_datagram_is_tolerated():
+    """Sofia-SIP reads a UDP reply whose Content-Length promises more than
+    the datagram holds (as many stacks do); the run stays well-defined."""
+    server = UdpReplier(lambda req: ("SIP/2.0 200 OK\r\n" + echo_headers(req) +
+                                     "\r\nContent-Length: 99999\r\n\r\n").encode())
+    try:
+        r = register(server.url())
+    finally:
+        server.close()
+    assert r.code in (0, 5), r
+
+
+@pytest.mark.parametrize("size", [200_000, 4_000_000])
+def test_oversized_reply_over_tcp(size):
+    """A large header is read; one beyond Sofia-SIP's message size limit is
+    dropped with the connection: a clean failure, never a crash."""
+    def huge(req):
+        return ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nX-Padding: " + "a" * size +
+                "\r\nContent-Length: 0\r\n\r\n").encode()
+    with TcpReplier(huge) as server:
+        r = register("sip:127.0.0.1:%d;transport=tcp" % server.port)
+    if size < 1_000_000:
+        assert r.code == 0, r
+    else:
+        assert_clean_failure(r, (4, 5))
+
+
+class WsServer:
+    """A WebSocket server (subprotocol sip) that reacts to the first SIP
+    message with `behaviour`: 'binary' sends a binary frame of garbage,
+    'close' closes with code 1011."""
+
+    def __init__(self, behaviour):
+        import websockets
+        self.behaviour = behaviour
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.port = None
+
+        async def handler(ws, path=None):
+            async for _ in ws:
+                if behaviour == "binary":
+                    await ws.send(b"\x00\x01\x02 not SIP \xff")
+                elif behaviour == "close":
+                    await ws.close(code=1011, reason="internal error")
+                    return
+
+        async def main():
+            self.server = await websockets.serve(handler, "127.0.0.1", 0, subprotocols=["sip"])
+            self.port = self.server.sockets[0].getsockname()[1]
+            self.ready.set()
+
+        def thread():
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(main())
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=thread, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(5)
+
+    def close(self):
+        async def stop():
+            self.server.close()
+            await self.server.wait_closed()
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("behaviour,codes", [("binary", (5,)), ("close", (4, 5))])
+def test_odd_websocket_frames(behaviour, codes):
+    server = WsServer(behaviour)
+    try:
+        r = register("ws://127.0.0.1:%d/ws" % server.port)
+    finally:
+        server.close()
+    assert_clean_failure(r, codes)
+    assert r.seconds < 10
