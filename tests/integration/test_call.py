@@ -160,6 +160,7 @@ def test_ctrl_c_in_call_sends_bye(pbx, tmp_path):
                                                         "--duration", "30s", "--record", heard]),
                      password=pbx.password(CALLER)) as caller:
             caller.wait_for_json(lambda o: o.get("event") == "answered")
+            time.sleep(1)  # not synchronisation: a second of call to record
             code = caller.stop(signal.SIGINT)
         callee_code, report = finish(callee)
     assert code == 1
