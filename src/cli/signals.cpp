@@ -16,6 +16,10 @@ void on_signal(int) {
     (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
     _exit(130);
   }
+  // Said at once: the wind-down (CANCEL, BYE, unregister) may take up to
+  // --timeout, and the user should know a second signal cuts it short.
+  static const char msg[] = "sip-call: interrupted, hanging up and unregistering (signal again to exit at once)\n";
+  (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
 }
 }  // namespace
 

@@ -200,3 +200,31 @@ def test_odd_websocket_frames(behaviour, codes):
         server.close()
     assert_clean_failure(r, codes)
     assert r.seconds < 10
+
+
+class TcpDropper(_ServerBase):
+    """Reads the first request, then closes the connection without a word."""
+
+    def _on_data(self, conn, buf):
+        if b"\r\n\r\n" not in buf:
+            return False
+        conn.close()
+        return True
+
+
+def test_connection_dropped_mid_transaction_is_a_network_error():
+    with TcpDropper() as server:
+        r = register("sip:127.0.0.1:%d;transport=tcp" % server.port)
+    assert_clean_failure(r, (4,))
+    assert r.seconds < 5
+    assert "cannot reach" in r.stderr or "connection" in r.stderr
+
+
+def test_websocket_close_code_is_named_in_the_error():
+    server = WsServer("close")
+    try:
+        r = register("ws://127.0.0.1:%d/ws" % server.port)
+    finally:
+        server.close()
+    assert_clean_failure(r, (4,))
+    assert "WebSocket closed by server (code 1011)" in r.stderr
