@@ -54,19 +54,29 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
     return r.add("result", "error").add("exit_code", static_cast<int>(code)).add("error", error);
   };
 
-  auto offer = parse_sdp(e.body);
-  if (!offer.ok()) return fail(ExitCode::media_failure, "unusable SDP offer: " + offer.error().message(), 488);
+  // An INVITE without SDP (delayed offer) gets our offer in the 200 and
+  // brings its answer in the ACK.
+  bool delayed_offer = e.body.empty();
   std::vector<SdpFormat> formats;
-  auto params = answer_offer(offer.value(), codecs, formats);
-  if (!params.ok()) return fail(ExitCode::media_failure, params.error().message(), 488);
+  Result<media::MediaParams> params = media::MediaParams{};
+  if (delayed_offer) {
+    formats = offer_formats(codecs);
+  } else {
+    auto offer = parse_sdp(e.body);
+    if (!offer.ok()) return fail(ExitCode::media_failure, "unusable SDP offer: " + offer.error().message(), 488);
+    params = answer_offer(offer.value(), codecs, formats);
+    if (!params.ok()) return fail(ExitCode::media_failure, params.error().message(), 488);
+  }
   LocalMedia local;
   auto media = open_call_media(options.call, route_address, local);
   if (!media.ok()) return fail(media.error().code(), media.error().message(), 500);
   auto audio = open_call_audio(options.call, options.echo, numbered_path(options.call.record_file, number), reporter);
   if (!audio.ok()) return fail(audio.error().code(), audio.error().message(), 500);
 
-  local.direction = answer_direction(params.value().direction);
-  local.rtcp_mux = params.value().rtcp_mux;
+  if (!delayed_offer) {
+    local.direction = answer_direction(params.value().direction);
+    local.rtcp_mux = params.value().rtcp_mux;
+  }
   ActiveCall call(agent, queue, reporter, options.call, codecs, e.call, std::move(media.value()), local);
   auto busy_for_others = [&](const SipEvent& other) {
     if (other.type == SipEventType::incoming_call) agent.respond(other.call, 486);
@@ -88,10 +98,27 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
       return fail(ExitCode::no_answer, "the caller hung up before the answer", 0);
   }
 
-  // Media first, so that our first RTP leaves with the 200 OK.
-  if (Error err = call.apply(params.value(), audio.value()))
-    return fail(err.code(), err.message(), 500);
-  agent.respond(e.call, 200, build_sdp(local, formats));
+  if (delayed_offer) {
+    agent.respond(e.call, 200, build_sdp(local, formats));
+    SipEvent ack;
+    Wait w;
+    do {
+      w = wait_event(agent, queue, ack, Clock::now() + timeout, false, 0);
+    } while (w == Wait::event && !(ack.call == e.call && (ack.type == SipEventType::call_ack ||
+                                                         ack.type == SipEventType::call_terminated)));
+    auto answer = w == Wait::event && ack.type == SipEventType::call_ack ? parse_sdp(ack.body)
+                                                                         : Result<SdpAudio>(Error::media("no ACK"));
+    params = answer.ok() ? accept_answer(answer.value(), formats) : Result<media::MediaParams>(answer.error());
+    Error err = params.ok() ? call.apply(params.value(), audio.value()) : params.error();
+    if (err) {
+      call.abandon(true, timeout);
+      return fail(ExitCode::media_failure, "no usable SDP answer in the ACK: " + err.message(), 0);
+    }
+  } else {
+    // Media first, so that our first RTP leaves with the 200 OK.
+    if (Error err = call.apply(params.value(), audio.value())) return fail(err.code(), err.message(), 500);
+    agent.respond(e.call, 200, build_sdp(local, formats));
+  }
   reporter.line("answered call " + std::to_string(number) + ", " + params.value().codec.name + " with " +
                 params.value().remote_address + ":" + std::to_string(params.value().remote_rtp_port));
   result = call.run(timeout, signals_at_start, busy_for_others);

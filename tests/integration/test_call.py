@@ -4,6 +4,7 @@ end with the documented exit code."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -469,3 +470,38 @@ def test_dial_without_registering(pbx):
     assert "register_ms" not in r.report()["timings"]
     assert not [m for m in pbx.messages(since=mark) if m.get("method") == "REGISTER" and m["from"] == CALLER]
     assert code == 0
+
+
+def test_answer_handles_an_invite_without_sdp(pbx, tmp_path):
+    """Delayed offer: the INVITE has no SDP, sip-call offers in its 200 and
+    takes the answer from the ACK."""
+    heard = str(tmp_path / "heard.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000", "--record", heard]) as callee:
+        with SipClient(pbx, "udp", "157") as caller:
+            rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            rtp.bind(("127.0.0.1", 0))
+            uri = "sip:%s@%s" % (CALLEE, pbx.domain)
+            ok, _ = caller.request("INVITE", uri, uri, timeout=10)
+            assert ok.status == 200 and "m=audio" in ok.body
+            their_rtp = int(re.search(r"m=audio (\d+)", ok.body).group(1))
+            contact = ok.get("contact")
+            target = contact[contact.index("<") + 1:contact.index(">")]
+            routes = list(reversed(ok.get_all("record-route")))
+
+            def in_dialog(method, cseq, body="", extra=()):
+                lines = ["%s %s SIP/2.0" % (method, target), "Via: %s" % caller.via(), "Max-Forwards: 70",
+                         "From: %s" % ok.get("from"), "To: %s" % ok.get("to"), "Call-ID: %s" % ok.get("call-id"),
+                         "CSeq: %d %s" % (cseq, method)] + ["Route: %s" % r for r in routes] + list(extra)
+                lines.append("Content-Length: %d" % len(body.encode()))
+                caller.tp.send("\r\n".join(lines) + "\r\n\r\n" + body)
+
+            in_dialog("ACK", ok.cseq, pcmu_sdp(rtp.getsockname()[1]), ["Content-Type: application/sdp"])
+            stop = threading.Event()
+            send_pcmu_tone(rtp, their_rtp, 800, 2, stop)
+            in_dialog("BYE", ok.cseq + 1)
+            rtp.close()
+        code, report = finish(callee)
+    assert code == 0, callee.stderr
+    assert report["calls"][0]["media"]["codec"] == "pcmu"
+    assert report["calls"][0]["hangup_by"] == "remote"
+    tone_check(heard, 800, 1000)
