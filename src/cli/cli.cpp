@@ -32,48 +32,57 @@ struct ParsedArgs {
 };
 
 // "10s", "500ms", "2m" or plain seconds.
-CLI::AsNumberWithUnit seconds_with_unit() {
-  return CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"m", 60}, {"min", 60}},
-                               CLI::AsNumberWithUnit::CASE_INSENSITIVE, "DURATION");
+CLI::Validator seconds_with_unit() {
+  CLI::Validator v = CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"m", 60}, {"min", 60}},
+                                           CLI::AsNumberWithUnit::CASE_INSENSITIVE, "DURATION");
+  return v.description("");  // the type name says DURATION already
 }
 
 // Flags shared by dial and answer; `call` is the command's own copy.
 void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double default_duration_s) {
   cmd->add_option("--codecs", call.codecs, "allowed codecs, preferred first: opus,pcmu,pcma")
+      ->type_name("LIST")
       ->default_val("opus,pcmu,pcma");
   cmd->add_option("--rtp-ports", a.rtp_ports, "local RTP port range MIN-MAX (RTP even, RTCP next)")
+      ->type_name("MIN-MAX")
       ->default_val("10000-20000");
   cmd->add_option("--media-address", call.media_address,
-                  "local address for RTP and SDP (default: our address on the route to the server)");
-  auto* play = cmd->add_option("--play", call.play_file, "send this WAV file (any rate/channels) instead of the microphone");
+                  "local address for RTP and SDP (default: our address on the route to the server)")
+      ->type_name("ADDRESS");
+  auto* play = cmd->add_option("--play", call.play_file, "send this WAV file (any rate/channels) instead of the microphone")
+                   ->type_name("FILE");
   cmd->add_flag("--loop", call.loop, "repeat --play until the call ends");
   auto* tone = cmd->add_option("--tone", call.tone_hz, "send a sine tone of this frequency [Hz] instead of the microphone")
-                   ->check(CLI::Range(20.0, 20000.0));
+                   ->check(CLI::Range(20.0, 20000.0).description(""))->type_name("HZ");
   auto* silence = cmd->add_flag("--silence", call.silence, "send silence instead of the microphone");
-  auto* input = cmd->add_option("--input-device", call.input_device, "PortAudio input device: index or name (see 'devices')");
+  auto* input = cmd->add_option("--input-device", call.input_device, "PortAudio input device: index or name (see 'devices')")
+                    ->type_name("DEVICE");
   play->excludes(tone, silence, input);
   tone->excludes(silence, input);
   silence->excludes(input);
-  auto* output = cmd->add_option("--output-device", call.output_device, "PortAudio output device: index or name");
+  auto* output = cmd->add_option("--output-device", call.output_device, "PortAudio output device: index or name")
+                     ->type_name("DEVICE");
   auto* no_playback = cmd->add_flag("--no-playback", call.no_playback, "do not play received audio on a speaker");
   output->excludes(no_playback);
-  cmd->add_option("--record", call.record_file, "record received audio to this WAV file (48 kHz, 16 bit)");
+  cmd->add_option("--record", call.record_file, "record received audio to this WAV file (48 kHz, 16 bit)")
+      ->type_name("FILE");
   cmd->add_flag("--record-both", call.record_both, "record a stereo WAV: left what we sent, right what we received");
   cmd->add_option("--expect-tone", call.expect_tone_hz,
                   "media failure (exit 10) unless the received audio is mainly a tone of this frequency [Hz]")
-      ->check(CLI::Range(100.0, 4000.0));
+      ->check(CLI::Range(100.0, 4000.0).description(""))->type_name("HZ");
   cmd->add_option("--duration", call.duration_s,
                   default_duration_s > 0 ? "hang up this long after the answer (10s, 500ms, 2m)"
                                          : "hang up this long after the answer; 0 = when the caller hangs up (at most 1 h)")
-      ->transform(seconds_with_unit())->default_val(default_duration_s);
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(default_duration_s);
   cmd->add_option("--media-timeout", call.media_timeout_s,
                   "media failure (exit 10) when no RTP arrives for this long after the answer")
-      ->transform(seconds_with_unit())->default_val(5);
-  cmd->add_option("--dtmf", call.dtmf, "send these DTMF digits after the answer (0-9 * # A-D)");
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(5);
+  cmd->add_option("--dtmf", call.dtmf, "send these DTMF digits after the answer (0-9 * # A-D)")
+      ->type_name("DIGITS");
   cmd->add_option("--dtmf-delay", call.dtmf_delay_s, "wait this long after the answer before sending --dtmf")
-      ->transform(seconds_with_unit())->default_val(1);
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(1);
   cmd->add_option("--dtmf-mode", a.dtmf_mode, "rfc4733 (RTP telephone-event) or info (SIP INFO)")
-      ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733");
+      ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733")->type_name("MODE");
 }
 
 CLI::App* setup_dial(CLI::App& app, ParsedArgs& a) {
@@ -81,7 +90,7 @@ CLI::App* setup_dial(CLI::App& app, ParsedArgs& a) {
   cmd->add_option("target", a.dial.target, "extension (102), user@domain or SIP URI")->required();
   cmd->add_flag("--no-register", a.dial.no_register, "call without registering first");
   cmd->add_option("--ring-timeout", a.dial.ring_timeout_s, "CANCEL when there is no answer within this long (exit 8)")
-      ->transform(seconds_with_unit())->default_val(60);
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(60);
   add_call_options(cmd, a.dial.call, a, 10);
   return cmd;
 }
@@ -89,12 +98,12 @@ CLI::App* setup_dial(CLI::App& app, ParsedArgs& a) {
 CLI::App* setup_answer(CLI::App& app, ParsedArgs& a) {
   auto* cmd = app.add_subcommand("answer", "stay registered and answer incoming calls with audio");
   cmd->add_option("--answer-delay", a.answer.answer_delay_s, "ring this long before answering")
-      ->transform(seconds_with_unit())->default_val(0);
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(0);
   cmd->add_flag("--echo", a.answer.echo, "send back the audio that arrives");
   cmd->add_option("--calls", a.answer.calls, "exit after this many calls (0 = until SIGINT/SIGTERM)")
-      ->default_val(0)->check(CLI::NonNegativeNumber);
+      ->default_val(0)->check(CLI::NonNegativeNumber.description(""))->type_name("N");
   cmd->add_option("--idle-timeout", a.answer.idle_timeout_s, "exit 5 when no call arrives for this long (0 = wait forever)")
-      ->transform(seconds_with_unit())->default_val(0);
+      ->transform(seconds_with_unit())->type_name("DURATION")->default_val(0);
   add_call_options(cmd, a.answer.call, a, 0);
   return cmd;
 }
