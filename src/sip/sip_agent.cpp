@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 
+#include <openssl/x509.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
@@ -33,8 +34,6 @@ extern "C" su_log_t nua_log[];
 namespace sipcall {
 
 namespace {
-
-constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -401,6 +400,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   std::string local_bind;
   std::string proxy;
   std::string maddr = ";maddr=" + url_host(options.server_address);
+  std::string certificate_dir;
 
   switch (server.transport) {
     case Transport::ws:
@@ -421,12 +421,21 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       break;
     }
     case Transport::tls: {
-      char templ[] = "/tmp/sip-call-tls-XXXXXX";
-      if (!mkdtemp(templ)) return Error::internal("cannot create a temporary directory for TLS");
-      impl->tls_dir = templ;
-      std::string ca = options.ca_file.empty() ? kSystemCaBundle : std::filesystem::absolute(options.ca_file).string();
-      if (symlink(ca.c_str(), (impl->tls_dir + "/cafile.pem").c_str()) != 0)
-        return Error::internal("cannot prepare TLS trust store");
+      // Sofia reads <dir>/cafile.pem and the hashed CA directory <dir>.
+      // The system's trust is its hashed directory itself (OpenSSL then
+      // reads only the CA a chain needs, instead of the whole bundle);
+      // --ca-file gets a private directory with a link to the file.
+      if (options.ca_file.empty()) {
+        const char* dir = std::getenv(X509_get_default_cert_dir_env());
+        certificate_dir = dir && *dir ? dir : X509_get_default_cert_dir();
+      } else {
+        char templ[] = "/tmp/sip-call-tls-XXXXXX";
+        if (!mkdtemp(templ)) return Error::internal("cannot create a temporary directory for TLS");
+        impl->tls_dir = certificate_dir = templ;
+        std::string ca = std::filesystem::absolute(options.ca_file).string();
+        if (symlink(ca.c_str(), (impl->tls_dir + "/cafile.pem").c_str()) != 0)
+          return Error::internal("cannot prepare TLS trust store");
+      }
       local_bind = "sips:*:*;transport=tls";
       proxy = "sips:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=tls" + maddr;
       break;
@@ -444,7 +453,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       impl->root, nua_callback, impl.get(),
       TAG_IF(server.transport != Transport::tls, NUTAG_URL(local_bind.c_str())),
       TAG_IF(server.transport == Transport::tls, NUTAG_SIPS_URL(local_bind.c_str())),
-      TAG_IF(server.transport == Transport::tls, NUTAG_CERTIFICATE_DIR(impl->tls_dir.c_str())),
+      TAG_IF(server.transport == Transport::tls, NUTAG_CERTIFICATE_DIR(certificate_dir.c_str())),
       TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_POLICY(verify)),
       TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_DATE(!options.insecure)),
       TAG_IF(ws, TPTAG_PUBLIC(sofia_ws::kPublicType)),

@@ -204,17 +204,20 @@ def test_requests_from_the_server_reach_us_over_our_connection(pbx, transport):
         assert p.stop(signal.SIGTERM) == 0
 
 
-def test_wss_trusts_the_system_ca_directory(pbx, tmp_path):
-    """Without --ca-file, wss verifies against OpenSSL's hashed CA directory
+@pytest.mark.parametrize("transport,user", [("wss", "118"), ("tls", "119")])
+def test_tls_trusts_the_system_ca_directory(pbx, tmp_path, transport, user):
+    """Without --ca-file, wss and tls verify against OpenSSL's hashed CA directory
     (SSL_CERT_DIR when set): the test CA placed there is trusted, and
     --ca-file replaces that trust instead of adding to it."""
     import shutil
     import subprocess
     shutil.copy(pbx.ca_file, tmp_path / "ca.pem")
     subprocess.run(["openssl", "rehash", str(tmp_path)], check=True, capture_output=True)
-    args = ["--server", pbx.url("wss"), "--user", "118", "--domain", pbx.domain, "register"]
-    r = run(args, password=pbx.password("118"), env={"SSL_CERT_DIR": str(tmp_path)})
+    args = ["--server", pbx.url(transport), "--user", user, "--domain", pbx.domain, "register"]
+    r = run(args, password=pbx.password(user), env={"SSL_CERT_DIR": str(tmp_path)})
     assert r.code == 0, r
-    r = run(["--ca-file", "/etc/ssl/certs/ca-certificates.crt", *args], password=pbx.password("118"),
+    r = run(args, password=pbx.password(user))  # the real system CAs do not know the test CA
+    assert r.code == 4, r
+    r = run(["--ca-file", "/etc/ssl/certs/ca-certificates.crt", *args], password=pbx.password(user),
             env={"SSL_CERT_DIR": str(tmp_path)})
     assert r.code == 4, r
