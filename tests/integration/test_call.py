@@ -505,3 +505,23 @@ def test_answer_handles_an_invite_without_sdp(pbx, tmp_path):
     assert report["calls"][0]["media"]["codec"] == "pcmu"
     assert report["calls"][0]["hangup_by"] == "remote"
     tone_check(heard, 800, 1000)
+
+
+def test_password_never_appears_in_a_verbose_call(pbx, tmp_path):
+    """-v prints every message of the call (INVITE with Proxy-Authorization,
+    REGISTER with Authorization) and --json every event: the password and the
+    digest response stay out of all of it, and out of ps."""
+    secret = pbx.password(CALLER)
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        with Running(account_args(pbx, "tcp", CALLER, ["-v", "--json", "--password", secret, "dial", CALLEE,
+                                                        "--tone", "440", "--no-playback", "--duration", "1s"])) as p:
+            p.wait_for_json(lambda o: o.get("event") == "answered")
+            with open("/proc/%d/cmdline" % p.proc.pid, "rb") as f:
+                assert secret.encode() not in f.read()
+            out, err = p.proc.communicate(timeout=20)
+        finish(callee)
+    assert p.proc.returncode == 0, err
+    assert "Proxy-Authorization:" in err and "response=\"<redacted>\"" in err.replace("response=<redacted>",
+                                                                                   'response="<redacted>"')
+    for text in (out, err, json.dumps(p.lines)):
+        assert secret not in text
