@@ -26,9 +26,11 @@ std::string_view start_line(std::string_view message) {
 int response_status(std::string_view message) {
   auto line = start_line(message);
   if (line.rfind("SIP/2.0 ", 0) != 0 || line.size() < 11) return 0;
+  // Status-Code is three digits (RFC 3261 25.1); from_chars alone would
+  // also take "-2" or the "2" of "2xx".
   int status = 0;
   auto [p, ec] = std::from_chars(line.data() + 8, line.data() + 11, status);
-  return ec == std::errc() ? status : 0;
+  return ec == std::errc() && p == line.data() + 11 && status >= 100 ? status : 0;
 }
 
 std::string flow_label(std::string_view message) {

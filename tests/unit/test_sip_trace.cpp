@@ -46,4 +46,26 @@ TEST_SUITE("sip_trace") {
     CHECK(response_status("INVITE sip:102@pbx SIP/2.0\r\n") == 0);
     CHECK(response_status("SIP/2.0 1") == 0);
   }
+
+  // The cases below are inputs that tests/fuzz/fuzz_sip_trace led to.
+  TEST_CASE("sip_trace::response_status wants three digits") {
+    using namespace std::string_view_literals;
+    struct Case {
+      std::string_view message;
+      int status;
+    };
+    const Case cases[] = {
+        {"SIP/2.0 -2\0"sv, 0},          // found by the fuzzer: was -2
+        {"SIP/2.0 2xx OK\r\n"sv, 0},    // was 2
+        {"SIP/2.0 +20 OK\r\n"sv, 0},
+        {"SIP/2.0 099 Odd\r\n"sv, 0},
+        {"SIP/2.0 100 Trying\r\n"sv, 100},
+        {"SIP/2.0 699 Whatever\r\n"sv, 699},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.message);
+      CHECK(response_status(c.message) == c.status);
+    }
+    CHECK(flow_label("SIP/2.0 -2 x\r\n") == "SIP/2.0 -2 x");
+  }
 }
