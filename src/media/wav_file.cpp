@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <string>
 
 #include "sipcall/media/resampler.h"
 
@@ -29,12 +30,22 @@ std::vector<int16_t> read_mono(SNDFILE* f, int channels, sf_count_t frames) {
   return mono;
 }
 
+// What a file's header may claim. Every read allocates rate/50 frames of
+// all channels, so a 2 KB WAV claiming 100 MHz and 1024 channels made each
+// 20 ms tick allocate 4 GB; real recordings stay far below these.
+constexpr int kMaxFileRate = 384000;  // [Hz]
+constexpr int kMaxFileChannels = 64;
+
 Result<std::pair<SndfilePtr, SF_INFO>> open_for_reading(const std::string& path) {
   SF_INFO info{};
   SndfilePtr f(sf_open(path.c_str(), SFM_READ, &info));
   if (!f) return Error::usage("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
   if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0)
     return Error::usage("audio file '" + path + "' contains no audio");
+  if (info.samplerate > kMaxFileRate || info.channels > kMaxFileChannels)
+    return Error::usage("audio file '" + path + "' claims " + std::to_string(info.samplerate) + " Hz and " +
+                        std::to_string(info.channels) + " channels (at most " + std::to_string(kMaxFileRate) +
+                        " Hz and " + std::to_string(kMaxFileChannels) + " channels are supported)");
   return std::make_pair(std::move(f), info);
 }
 }  // namespace

@@ -139,4 +139,32 @@ TEST_SUITE("wav_file") {
     CHECK(sink.error().message().find("/nonexistent-dir/x.wav") != std::string::npos);
     CHECK_FALSE(WavFileSink::open(temp_file("x.wav").string(), {16000, false}).ok());
   }
+
+  // The cases below are inputs that tests/fuzz/fuzz_wav_file led to.
+  TEST_CASE("wav_file::headers claiming absurd rates or channel counts are rejected") {
+    struct Case {
+      int rate, channels;
+      bool accepted;
+    };
+    // 100 MHz x 1024 channels: each 20 ms read allocated rate/50 frames, 4 GB.
+    const Case cases[] = {{100'000'000, 1024, false}, {100'000'000, 1, false}, {48000, 1024, false},
+                          {400'000, 2, false},        {384'000, 64, true},      {8000, 2, true}};
+    for (const Case& c : cases) {
+      CAPTURE(c.rate);
+      CAPTURE(c.channels);
+      const auto path = temp_file("absurd.wav");
+      write_file(path, c.rate, c.channels, SF_FORMAT_WAV | SF_FORMAT_PCM_16, std::vector<int16_t>(10, 1000));
+      auto source = WavFileSource::open(path.string(), true);
+      auto data = read_wav(path.string());
+      REQUIRE(source.ok() == c.accepted);
+      CHECK(data.ok() == c.accepted);
+      if (c.accepted) {
+        CHECK((*source)->read().size() == static_cast<size_t>(kFrameSamples));
+      } else {
+        CHECK(source.error().code() == sipcall::ExitCode::usage);
+        CHECK(source.error().message().find(path.string()) != std::string::npos);
+      }
+      fs::remove(path);
+    }
+  }
 }
