@@ -35,6 +35,7 @@ std::vector<int16_t> read_mono(SNDFILE* f, int channels, sf_count_t frames) {
 // 20 ms tick allocate 4 GB; real recordings stay far below these.
 constexpr int kMaxFileRate = 384000;  // [Hz]
 constexpr int kMaxFileChannels = 64;
+constexpr sf_count_t kReadBlock = 4096;  // [frames] per read in read_wav
 
 Result<std::pair<SndfilePtr, SF_INFO>> open_for_reading(const std::string& path) {
   SF_INFO info{};
@@ -171,13 +172,19 @@ Result<WavData> read_wav(const std::string& path) {
   auto opened = open_for_reading(path);
   if (!opened.ok()) return opened.error();
   const SF_INFO& info = opened->second;
-  std::vector<int16_t> interleaved(static_cast<size_t>(info.frames * info.channels));
-  const sf_count_t got = sf_readf_short(opened->first.get(), interleaved.data(), info.frames);
+  const auto ch = static_cast<size_t>(info.channels);
+  // Read to the end in blocks: the frame count in a header is a claim, not
+  // a size to allocate (a 242-byte FLAC claiming 2^36 frames asked for 128 GB).
+  std::vector<int16_t> interleaved;
+  std::vector<int16_t> block(static_cast<size_t>(kReadBlock) * ch);
+  for (sf_count_t got; (got = sf_readf_short(opened->first.get(), block.data(), kReadBlock)) > 0;) {
+    const auto samples = static_cast<std::ptrdiff_t>(static_cast<size_t>(got) * ch);
+    interleaved.insert(interleaved.end(), block.begin(), block.begin() + samples);
+  }
   WavData d;
   d.sample_rate = info.samplerate;
   d.channels = info.channels;
-  const auto frames = static_cast<size_t>(std::max<sf_count_t>(got, 0));
-  const auto ch = static_cast<size_t>(info.channels);
+  const size_t frames = interleaved.size() / ch;
   d.per_channel.assign(ch, std::vector<int16_t>(frames));
   d.samples.resize(frames);
   for (size_t i = 0; i < frames; ++i) {

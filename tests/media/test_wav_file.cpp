@@ -167,4 +167,25 @@ TEST_SUITE("wav_file") {
       fs::remove(path);
     }
   }
+
+  TEST_CASE("wav_file::read_wav reads what is there, not what the header claims") {
+    // A FLAC whose STREAMINFO claims 2^36 - 1 frames: read_wav allocated
+    // that many up front (128 GB) and died.
+    const auto path = temp_file("lying.flac");
+    write_file(path, 8000, 1, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, make_tone(440, 8000, 800));
+    {
+      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+      char streaminfo[18];
+      f.seekg(8);  // after "fLaC" and the metadata block header
+      REQUIRE(f.read(streaminfo, sizeof streaminfo));
+      streaminfo[13] = static_cast<char>(streaminfo[13] | 0x0f);  // total samples: 36 bits, all set
+      std::fill(streaminfo + 14, streaminfo + 18, '\xff');
+      f.seekp(8);
+      REQUIRE(f.write(streaminfo, sizeof streaminfo));
+    }
+    auto data = read_wav(path.string());
+    REQUIRE(data.ok());
+    CHECK(data->samples.size() == 800);
+    fs::remove(path);
+  }
 }
