@@ -188,4 +188,21 @@ TEST_SUITE("wav_file") {
     CHECK(data->samples.size() == 800);
     fs::remove(path);
   }
+
+  TEST_CASE("wav_file::a looping file shorter than one frame fills every frame") {
+    // Two frames of audio: each 20 ms frame takes some 480 passes through
+    // the file (which fuzz_wav_file found slow while every pass allocated
+    // a whole block).
+    const auto path = temp_file("tiny.wav");
+    write_file(path, 48000, 34, SF_FORMAT_WAV | SF_FORMAT_PCM_16, {8000, 8000});
+    auto source = WavFileSource::open(path.string(), true);
+    REQUIRE(source.ok());
+    for (int i = 0; i < 5; ++i) {
+      const PcmFrame f = (*source)->read();
+      REQUIRE(f.size() == static_cast<size_t>(kFrameSamples));
+      CHECK(rms(std::vector<int16_t>(f.begin() + 480, f.end())) > 1000);
+    }
+    CHECK_FALSE((*source)->finished());
+    fs::remove(path);
+  }
 }
