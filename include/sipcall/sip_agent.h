@@ -67,7 +67,8 @@ class SipAgent {
   void register_binding(int expires_s);
   // Removes only our own binding.
   void unregister();
-  // Releases everything; shutdown_complete follows.
+  // Releases everything; shutdown_complete follows. A binding in force is
+  // un-REGISTERed first; a registration that is not is abandoned.
   void shutdown();
 
   std::string aor() const;  // sip:user@domain
