@@ -82,7 +82,8 @@ class SipAgent {
   void register_binding(int expires_s);
   // Removes only our own binding.
   void unregister();
-  // Releases everything; shutdown_complete follows.
+  // Releases everything; shutdown_complete follows. A binding in force is
+  // un-REGISTERed first; a registration that is not is abandoned.
   void shutdown();
 
   // Calls. Ids are small positive numbers, never reused within an agent.

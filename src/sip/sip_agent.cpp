@@ -57,6 +57,7 @@ struct SipAgent::Impl {
   std::string last_rx_cseq;
   std::string sent_contact;  // Contact URI of our last REGISTER
   bool register_auth_sent = false;
+  bool binding_in_force = false;  // between a 2xx to REGISTER and the un-REGISTER or a failure
   bool shutdown_done = false;
 
   struct Call {
@@ -217,12 +218,15 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   if (!network) e.detail = transport_detail();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
+    binding_in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;
     e.expires_s = granted_expires(sip);
     register_auth_sent = false;  // a refresh may be challenged again with a new nonce
+    binding_in_force = true;
   } else {
     e.type = SipEventType::registration_failed;
+    binding_in_force = false;
   }
   emit(std::move(e));
 }
@@ -513,7 +517,18 @@ void SipAgent::unregister() {
   nua_unregister(i.registration, TAG_END());
 }
 
-void SipAgent::shutdown() { nua_shutdown(impl_->nua); }
+void SipAgent::shutdown() {
+  // A REGISTER that failed or got no answer still counts as pending for nua
+  // (a final 401 waits for credentials, a lost one for timer F), which keeps
+  // the shutdown busy for 30 s and left nua and its root to leak at exit.
+  // Without a binding in force there is nothing to un-REGISTER: drop it.
+  auto& i = *impl_;
+  if (i.registration && !i.binding_in_force) {
+    nua_handle_destroy(i.registration);
+    i.registration = nullptr;
+  }
+  nua_shutdown(i.nua);
+}
 
 std::string SipAgent::target_uri(const std::string& target) const {
   if (target.rfind("sip:", 0) == 0 || target.rfind("sips:", 0) == 0) return target;

@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <charconv>
-#include <regex>
 
 namespace sipcall {
 
@@ -16,6 +15,52 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
       return false;
   return true;
 }
+
+bool is_delimiter(char c) { return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == ';'; }
+
+// Length of "name =" when s starts with the name of a parameter that
+// carries a secret, else 0. Only blanks may surround '=': the line end is
+// no part of the parameter (the regex this replaces let its \s* run over
+// the CRLF and put "<redacted>" at the start of the next line).
+size_t secret_name_length(std::string_view s) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  for (std::string_view name : {"response", "cnonce", "password", "pwd"}) {
+    if (!starts_with_ci(s, name)) continue;
+    size_t n = name.size();
+    while (n < s.size() && blank(s[n])) ++n;
+    if (n == s.size() || s[n] != '=') continue;
+    ++n;
+    while (n < s.size() && blank(s[n])) ++n;
+    return n;
+  }
+  return 0;
+}
+
+// Replaces the value (a quoted string, else a token up to the next
+// delimiter) of every secret parameter in one header line with
+// "<redacted>". A single linear pass: the std::regex that did this before
+// recursed once per character and overflowed the stack on a 100 KB value.
+std::string redact_secret_params(std::string_view line) {
+  const size_t last_quote = line.rfind('"');
+  std::string out;
+  size_t i = 0;
+  while (i < line.size()) {
+    const size_t name = i == 0 || is_delimiter(line[i - 1]) ? secret_name_length(line.substr(i)) : 0;
+    if (name == 0) {
+      out += line[i++];
+      continue;
+    }
+    out.append(line.substr(i, name)).append("\"<redacted>\"");
+    size_t end = i + name;
+    if (end < line.size() && line[end] == '"' && end < last_quote) {  // a closing quote follows
+      end = line.find('"', end + 1) + 1;
+    } else {
+      while (end < line.size() && !is_delimiter(line[end])) ++end;
+    }
+    i = end;
+  }
+  return out;
+}
 }  // namespace
 
 std::string_view start_line(std::string_view message) {
@@ -26,9 +71,11 @@ std::string_view start_line(std::string_view message) {
 int response_status(std::string_view message) {
   auto line = start_line(message);
   if (line.rfind("SIP/2.0 ", 0) != 0 || line.size() < 11) return 0;
+  // Status-Code is three digits (RFC 3261 25.1); from_chars alone would
+  // also take "-2" or the "2" of "2xx".
   int status = 0;
   auto [p, ec] = std::from_chars(line.data() + 8, line.data() + 11, status);
-  return ec == std::errc() ? status : 0;
+  return ec == std::errc() && p == line.data() + 11 && status >= 100 ? status : 0;
 }
 
 std::string flow_label(std::string_view message) {
@@ -56,17 +103,16 @@ std::string cseq(std::string_view message) {
 }
 
 std::string redact_sip_message(std::string_view message) {
-  static const std::regex secret_param(R"(((?:^|[\s,;])(?:response|cnonce|password|pwd)\s*=\s*)("[^"]*"|[^\s,;\r\n]*))",
-                                       std::regex::icase);
   std::string out;
   size_t pos = 0;
   while (pos < message.size()) {
     auto eol = message.find('\n', pos);
-    std::string line(message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos + 1));
+    auto line = message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos + 1);
     pos = eol == std::string_view::npos ? message.size() : eol + 1;
     if (starts_with_ci(line, "authorization:") || starts_with_ci(line, "proxy-authorization:"))
-      line = std::regex_replace(line, secret_param, "$1\"<redacted>\"");
-    out += line;
+      out += redact_secret_params(line);
+    else
+      out += line;
   }
   return out;
 }

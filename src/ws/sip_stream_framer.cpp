@@ -1,5 +1,6 @@
 #include "sipcall/sip_stream_framer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -72,6 +73,10 @@ SipStreamFramer::Next SipStreamFramer::next() {
 }
 
 std::optional<std::string> websocket_message_to_stream(std::string_view message) {
+  // CR/LF before the start line is keepalive noise (RFC 5626), which a
+  // stream parser skips: drop it here too, so that both see the same header
+  // block. A message of nothing else carries no SIP.
+  message.remove_prefix(std::min(message.find_first_not_of("\r\n"), message.size()));
   auto end_of_headers = message.find("\r\n\r\n");
   if (end_of_headers == std::string_view::npos) return std::nullopt;
   size_t header_size = end_of_headers + 4;

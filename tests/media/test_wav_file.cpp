@@ -139,4 +139,70 @@ TEST_SUITE("wav_file") {
     CHECK(sink.error().message().find("/nonexistent-dir/x.wav") != std::string::npos);
     CHECK_FALSE(WavFileSink::open(temp_file("x.wav").string(), {16000, false}).ok());
   }
+
+  // The cases below are inputs that tests/fuzz/fuzz_wav_file led to.
+  TEST_CASE("wav_file::headers claiming absurd rates or channel counts are rejected") {
+    struct Case {
+      int rate, channels;
+      bool accepted;
+    };
+    // 100 MHz x 1024 channels: each 20 ms read allocated rate/50 frames, 4 GB.
+    const Case cases[] = {{100'000'000, 1024, false}, {100'000'000, 1, false}, {48000, 1024, false},
+                          {400'000, 2, false},        {384'000, 64, true},      {8000, 2, true}};
+    for (const Case& c : cases) {
+      CAPTURE(c.rate);
+      CAPTURE(c.channels);
+      const auto path = temp_file("absurd.wav");
+      write_file(path, c.rate, c.channels, SF_FORMAT_WAV | SF_FORMAT_PCM_16, std::vector<int16_t>(10, 1000));
+      auto source = WavFileSource::open(path.string(), true);
+      auto data = read_wav(path.string());
+      REQUIRE(source.ok() == c.accepted);
+      CHECK(data.ok() == c.accepted);
+      if (c.accepted) {
+        CHECK((*source)->read().size() == static_cast<size_t>(kFrameSamples));
+      } else {
+        CHECK(source.error().code() == sipcall::ExitCode::usage);
+        CHECK(source.error().message().find(path.string()) != std::string::npos);
+      }
+      fs::remove(path);
+    }
+  }
+
+  TEST_CASE("wav_file::read_wav reads what is there, not what the header claims") {
+    // A FLAC whose STREAMINFO claims 2^36 - 1 frames: read_wav allocated
+    // that many up front (128 GB) and died.
+    const auto path = temp_file("lying.flac");
+    write_file(path, 8000, 1, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, make_tone(440, 8000, 800));
+    {
+      std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+      char streaminfo[18];
+      f.seekg(8);  // after "fLaC" and the metadata block header
+      REQUIRE(f.read(streaminfo, sizeof streaminfo));
+      streaminfo[13] = static_cast<char>(streaminfo[13] | 0x0f);  // total samples: 36 bits, all set
+      std::fill(streaminfo + 14, streaminfo + 18, '\xff');
+      f.seekp(8);
+      REQUIRE(f.write(streaminfo, sizeof streaminfo));
+    }
+    auto data = read_wav(path.string());
+    REQUIRE(data.ok());
+    CHECK(data->samples.size() == 800);
+    fs::remove(path);
+  }
+
+  TEST_CASE("wav_file::a looping file shorter than one frame fills every frame") {
+    // Two frames of audio: each 20 ms frame takes some 480 passes through
+    // the file (which fuzz_wav_file found slow while every pass allocated
+    // a whole block).
+    const auto path = temp_file("tiny.wav");
+    write_file(path, 48000, 34, SF_FORMAT_WAV | SF_FORMAT_PCM_16, {8000, 8000});
+    auto source = WavFileSource::open(path.string(), true);
+    REQUIRE(source.ok());
+    for (int i = 0; i < 5; ++i) {
+      const PcmFrame f = (*source)->read();
+      REQUIRE(f.size() == static_cast<size_t>(kFrameSamples));
+      CHECK(rms(std::vector<int16_t>(f.begin() + 480, f.end())) > 1000);
+    }
+    CHECK_FALSE((*source)->finished());
+    fs::remove(path);
+  }
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "sipcall/sip_stream_framer.h"
@@ -86,6 +88,28 @@ TEST_SUITE("sip_stream_framer") {
     SUBCASE("rejects what is not SIP") {
       CHECK_FALSE(websocket_message_to_stream("garbage without headers"));
       CHECK_FALSE(websocket_message_to_stream(""));
+    }
+  }
+
+  TEST_CASE("sip_stream_framer::websocket_message_to_stream skips CR/LF before the start line") {
+    struct Case {
+      std::string message;
+      std::optional<std::string> stream;
+    };
+    const Case cases[] = {
+        // A keepalive sent as a message: no SIP in it. It used to become a
+        // message without start line ("\r\nContent-Length: 0\r\n\r\n").
+        {"\r\n\r\n", std::nullopt},
+        {"\r\n", std::nullopt},
+        {"\r\n" + kRegister, kRegister},
+        // Found by tests/fuzz/fuzz_sip_stream_framer: read with the "\r" as
+        // part of a header name, this had no Content-Length and got one
+        // added; a stream parser skips the "\r" and then finds "l:" malformed.
+        {std::string("\rl:\0\r\r\r\n\n\r\n\r\n", 13), std::nullopt},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.message);
+      CHECK(websocket_message_to_stream(c.message) == c.stream);
     }
   }
 }

@@ -46,4 +46,44 @@ TEST_SUITE("sip_trace") {
     CHECK(response_status("INVITE sip:102@pbx SIP/2.0\r\n") == 0);
     CHECK(response_status("SIP/2.0 1") == 0);
   }
+
+  // The cases below are inputs that tests/fuzz/fuzz_sip_trace led to.
+  TEST_CASE("sip_trace::response_status wants three digits") {
+    using namespace std::string_view_literals;
+    struct Case {
+      std::string_view message;
+      int status;
+    };
+    const Case cases[] = {
+        {"SIP/2.0 -2\0"sv, 0},          // found by the fuzzer: was -2
+        {"SIP/2.0 2xx OK\r\n"sv, 0},    // was 2
+        {"SIP/2.0 +20 OK\r\n"sv, 0},
+        {"SIP/2.0 099 Odd\r\n"sv, 0},
+        {"SIP/2.0 100 Trying\r\n"sv, 100},
+        {"SIP/2.0 699 Whatever\r\n"sv, 699},
+    };
+    for (const Case& c : cases) {
+      CAPTURE(c.message);
+      CHECK(response_status(c.message) == c.status);
+    }
+    CHECK(flow_label("SIP/2.0 -2 x\r\n") == "SIP/2.0 -2 x");
+  }
+
+  TEST_CASE("sip_trace::redact_sip_message survives long values and keeps line ends") {
+    // A 100 KB response value overflowed the stack of the std::regex that
+    // redaction used.
+    const std::string huge(100'000, 'a');
+    for (const std::string& value : {huge, '"' + huge + '"'}) {
+      const auto out = redact_sip_message("Authorization: Digest response=" + value + "\r\n\r\n");
+      CHECK(out == "Authorization: Digest response=\"<redacted>\"\r\n\r\n");
+    }
+    // An empty value at the end of the line: "<redacted>" went after the
+    // CRLF, to the start of the next line (found by the fuzzer as
+    // "redacting twice changes the text").
+    const std::string msg = "Authorization: Digest response=\"x\", cnonce= \r\nCSeq: 1 REGISTER\r\n";
+    const auto out = redact_sip_message(msg);
+    CHECK(out == "Authorization: Digest response=\"<redacted>\", cnonce= \"<redacted>\"\r\nCSeq: 1 REGISTER\r\n");
+    CHECK(redact_sip_message(out) == out);
+    CHECK(cseq(out) == "1 REGISTER");
+  }
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus: small, valid inputs for each fuzz target, in the
+input layout its harness describes (tests/fuzz/fuzz_<target>.cpp). The
+files are kept in git; rerun this after changing a harness's layout.
+
+    python3 tests/fuzz/corpus/make_seeds.py
+"""
+import math
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    os.makedirs(os.path.join(HERE, target), exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(HERE, target, name), "wb") as f:
+        f.write(data)
+
+
+# --- SIP text ---------------------------------------------------------------
+
+REGISTER = ("REGISTER sip:pbx.test SIP/2.0\r\n"
+            "Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK56sdasks\r\n"
+            "From: <sip:101@pbx.test>;tag=a73kszlfl\r\n"
+            "To: <sip:101@pbx.test>\r\n"
+            "Call-ID: 1j9FpLxk3uxtm8tn@df7jal23ls0d.invalid\r\n"
+            "CSeq: 2 REGISTER\r\n"
+            "Authorization: Digest username=\"101\", realm=\"pbx.test\", nonce=\"ZmFrZQ\", "
+            "uri=\"sip:pbx.test\", response=\"0123456789abcdef0123456789abcdef\", "
+            "cnonce=\"c0ffee\", nc=00000001, qop=auth\r\n"
+            "Content-Length: 0\r\n\r\n")
+OK = ("SIP/2.0 200 OK\r\n"
+      "Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK56sdasks\r\n"
+      "CSeq: 2 REGISTER\r\n"
+      "Contact: <sip:101@df7jal23ls0d.invalid;transport=ws>;expires=600\r\n"
+      "Content-Length: 0\r\n\r\n")
+MESSAGE_NO_LENGTH = ("MESSAGE sip:101@pbx.test SIP/2.0\r\n"
+                     "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n\r\nhello")
+MESSAGE_COMPACT = "MESSAGE sip:101@pbx.test SIP/2.0\r\nl: 5\r\nc: text/plain\r\n\r\nhello"
+
+# fuzz_sip_stream_framer: chunk-size byte, then the stream.
+write("sip_stream_framer", "register", "\x05" + REGISTER)
+write("sip_stream_framer", "two_messages", "\x10" + OK + MESSAGE_COMPACT)
+write("sip_stream_framer", "keepalive_then_ok", "\x01" + "\r\n\r\n" + OK)
+write("sip_stream_framer", "websocket_no_length", "\x20" + MESSAGE_NO_LENGTH)
+
+# fuzz_server_url: the --server text.
+for i, url in enumerate(["wss://pbx.example.com:7443/ws", "ws://127.0.0.1:8080", "WSS://PBX.TEST/sip?x=1",
+                         "sip:pbx.test;transport=tcp", "sips:[::1]:5061", "pbx.test:5070",
+                         "sip:10.0.0.1;transport=ws", "[2001:db8::1]"]):
+    write("server_url", f"url{i}", url)
+
+
+# fuzz_sip_trace: chunk-size byte, then Sofia-SIP's tport dump of messages.
+def sofia_dump(direction, peer, message):
+    sep = "   " + "-" * 72 + "\n"
+    head = f"{direction} {len(message)} bytes {'to' if direction == 'send' else 'from'} {peer} at 10:00:00.000001:\n"
+    body = "".join("   " + line + "\n" for line in message.split("\r\n"))
+    return head + sep + body + sep
+
+
+write("sip_trace", "register_and_ok",
+      "\x40" + sofia_dump("send", "wss/[127.0.0.1]:7443", REGISTER) + sofia_dump("recv", "wss/[127.0.0.1]:7443", OK))
+write("sip_trace", "plain_message", "\x07" + MESSAGE_COMPACT)
+
+# --- RTP, RTCP, DTMF ----------------------------------------------------------
+
+
+def rtp(pt, seq, ts, ssrc, payload, marker=False, csrcs=(), ext=None, pad=0):
+    b0 = 0x80 | (0x20 if pad else 0) | (0x10 if ext is not None else 0) | len(csrcs)
+    out = struct.pack("!BBHII", b0, (0x80 if marker else 0) | pt, seq, ts, ssrc)
+    out += b"".join(struct.pack("!I", c) for c in csrcs)
+    if ext is not None:
+        out += struct.pack("!HH", 0xBEDE, len(ext) // 4) + ext
+    out += payload
+    if pad:
+        out += bytes(pad - 1) + bytes([pad])
+    return out
+
+
+write("rtp_packet", "pcmu", rtp(0, 1, 160, 0x1234, bytes([0xFF] * 20), marker=True))
+write("rtp_packet", "opus_csrc_ext_pad", rtp(111, 65535, 4294967000, 7, b"\x78\x01\x02", csrcs=(1, 2),
+                                             ext=b"\x10\xAA\x00\x00", pad=4))
+write("rtp_packet", "telephone_event", rtp(101, 9, 800, 7, bytes([5, 0x8A, 0x03, 0x20])))
+
+
+def rtcp_header(count, ptype, body):
+    return struct.pack("!BBH", 0x80 | count, ptype, len(body) // 4) + body  # length: words - 1
+
+
+def report_block(ssrc, lost):
+    return struct.pack("!IIIIII", ssrc, (25 << 24) | (lost & 0xFFFFFF), 70000, 12, 0x12345678, 65536)
+
+
+def sdes_cname(ssrc, cname):
+    items = bytes([1, len(cname)]) + cname + b"\x00"
+    items += bytes(-len(items) % 4)
+    return rtcp_header(1, 202, struct.pack("!I", ssrc) + items)
+
+
+NTP = struct.pack("!II", 3900000000, 0x80000000)  # arrival time, the harness's first 8 bytes
+sr = rtcp_header(1, 200, struct.pack("!IIIIII", 0xAABB, 3900000000, 0x40000000, 16000, 100, 16000)
+                 + report_block(0xCCDD, -3))
+write("rtcp", "sr_sdes_bye", NTP + sr + sdes_cname(0xAABB, b"sip-call@host") + rtcp_header(1, 203, struct.pack("!I", 0xAABB)))
+write("rtcp", "rr_empty", NTP + rtcp_header(0, 201, struct.pack("!I", 0xAABB)))
+write("rtcp", "rr_two_blocks", NTP + rtcp_header(2, 201, struct.pack("!I", 1) + report_block(2, 5) + report_block(3, 0)))
+
+
+# fuzz_jitter_buffer: frame-size index, then operations (see the harness).
+def jb_step(steps, payload):  # op % 8 == 3: put `steps` (0..31) frames after the last packet
+    return bytes([3 + 8 * steps, len(payload)]) + payload
+
+
+def jb_absolute(ts, seq, payload):  # op % 8 == 0
+    return bytes([0]) + struct.pack("!IHH", ts, seq, len(payload)) + payload
+
+
+PULL, RESET = b"\x05", b"\x07"
+write("jitter_buffer", "in_order", b"\x00" + b"".join(jb_step(1, bytes([i] * 20)) + PULL for i in range(12)))
+write("jitter_buffer", "loss_and_reorder", b"\x02" + jb_absolute(1000, 10, b"a" * 40) + jb_step(2, b"c" * 40)
+      + jb_absolute(1000 + 960, 11, b"b" * 40) + PULL * 4 + jb_step(1, b"d" * 40) + PULL * 3 + RESET + PULL)
+write("jitter_buffer", "wrap", b"\x01" + jb_absolute(0xFFFFFE00, 0xFFFE, b"x" * 10)
+      + b"".join(jb_step(1, b"y" * 10) for _ in range(4)) + PULL * 6)
+
+
+# fuzz_dtmf: rate index, tone ms, gap ms, packet index, digit count, digits,
+# then received packets (timestamp, length, payload).
+def dtmf_packet(ts, event, end, duration):
+    return struct.pack("!IB", ts, 4) + struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
+
+
+write("dtmf", "digits_and_events", bytes([0, 100, 50, 1, 6]) + b"1#9*aD"
+      + dtmf_packet(800, 1, False, 160) + dtmf_packet(800, 1, True, 800) + dtmf_packet(800, 1, True, 800)
+      + dtmf_packet(4000, 11, False, 160))
+write("dtmf", "wideband_short", bytes([2, 40, 0, 0, 3]) + b"0x7")
+
+# --- WAV files ----------------------------------------------------------------
+
+
+def wav(rate, channels, bits, samples, fmt=1, extensible=False):
+    block = channels * bits // 8
+    data = b"".join(samples)
+    if extensible:
+        sub = struct.pack("<IHH8s", 1 if fmt == 1 else fmt, 0x0000, 0x0010, b"\x80\x00\x00\xaa\x00\x38\x9b\x71")
+        fmt_chunk = struct.pack("<HHIIHHHH", 0xFFFE, channels, rate, rate * block, block, bits, 22, bits) + \
+            struct.pack("<I", (1 << channels) - 1) + sub
+    else:
+        fmt_chunk = struct.pack("<HHIIHH", fmt, channels, rate, rate * block, block, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt_chunk)) + fmt_chunk + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def sine(n, rate, scale):
+    return [math.sin(2 * math.pi * 440 * i / rate) * scale for i in range(n)]
+
+
+write("wav_file", "pcm16_mono_8k", wav(8000, 1, 16, [struct.pack("<h", int(v)) for v in sine(80, 8000, 9000)]))
+write("wav_file", "pcm16_stereo_48k", wav(48000, 2, 16, [struct.pack("<hh", int(v), -int(v)) for v in sine(60, 48000, 9000)]))
+write("wav_file", "pcm8_mono_16k", wav(16000, 1, 8, [bytes([128 + int(v)]) for v in sine(64, 16000, 100)]))
+write("wav_file", "ulaw_mono_8k", wav(8000, 1, 8, [bytes([(i * 37) & 0xFF]) for i in range(64)], fmt=7))
+write("wav_file", "float_mono_44k", wav(44100, 1, 32, [struct.pack("<f", v) for v in sine(40, 44100, 0.3)], fmt=3))
+write("wav_file", "extensible_pcm16_stereo", wav(22050, 2, 16, [struct.pack("<hh", int(v), int(v)) for v in sine(40, 22050, 5000)],
+                                                 extensible=True))
