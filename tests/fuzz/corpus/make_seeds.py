@@ -164,3 +164,16 @@ write("wav_file", "ulaw_mono_8k", wav(8000, 1, 8, [bytes([(i * 37) & 0xFF]) for 
 write("wav_file", "float_mono_44k", wav(44100, 1, 32, [struct.pack("<f", v) for v in sine(40, 44100, 0.3)], fmt=3))
 write("wav_file", "extensible_pcm16_stereo", wav(22050, 2, 16, [struct.pack("<hh", int(v), int(v)) for v in sine(40, 22050, 5000)],
                                                  extensible=True))
+
+
+# --- SDP ----------------------------------------------------------------------
+
+SDP_HEAD = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+write("sdp", "phone_offer", SDP_HEAD + "m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\n"
+      "a=sendrecv\r\n")
+write("sdp", "3cx_opus_answer", SDP_HEAD + "m=audio 9000 RTP/AVP 112 101\r\na=rtpmap:112 opus/48000/2\r\n"
+      "a=fmtp:112 useinbandfec=1\r\na=rtpmap:101 telephone-event/48000\r\na=rtcp:9001\r\n")
+write("sdp", "mux_hold_ipv6", "v=0\r\no=- 2 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+      "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+      "m=audio 5002 RTP/AVP 111 0\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-mux\r\na=sendonly\r\na=ptime:40\r\n")
