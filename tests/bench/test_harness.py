@@ -3,6 +3,7 @@ rule that a failed tool never looks fast, and process measurement."""
 
 import os
 import sys
+import types
 
 import pytest
 
@@ -10,9 +11,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, os.pardir, "pbx")))
 
+import bench  # noqa: E402
 import report  # noqa: E402
 import row_register  # noqa: E402
-from measure import GNU_TIME, Sample, percentile, run_process, sample_of, summarize  # noqa: E402
+from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, run_process, sample_of,  # noqa: E402
+                     start_process, summarize)
 
 
 @pytest.mark.parametrize("values,fraction,expected", [
@@ -29,7 +32,7 @@ def test_summary_counts_failures_and_keeps_their_reasons():
     samples = [Sample(10, 1, 1000), Sample(1, 1, 1000, error="sipp exited 1"), Sample(20, 3, 3072)]
     s = summarize(samples)
     assert (s.runs, s.failed, s.ok) == (3, 1, False)
-    assert s.median_ms == 15 and s.cpu_ms == 2 and s.rss_mb == 3.0
+    assert s.median == 15 and s.cpu_ms == 2 and s.rss_mb == 3.0
     assert s.errors == ["sipp exited 1"]
 
 
@@ -37,13 +40,19 @@ def test_no_samples_is_not_ok():
     assert not summarize([]).ok
 
 
+def test_figures_a_row_does_not_measure_stay_empty():
+    s = summarize([Sample(1.5), Sample(2.5)])
+    assert s.ok and s.median == 2.0 and s.cpu_ms is None and s.rss_mb is None
+    assert summarize([failed("why")]).errors == ["why"]
+
+
 def result(tool, transport, values, error_at=None):
     samples = [Sample(v, 1.0, 2048, error="boom" if i == error_at else None) for i, v in enumerate(values)]
-    return report.Result("register", tool, transport, summarize(samples))
+    return report.Result("register", tool, transport, "ms", summarize(samples))
 
 
 META = {"date": "d", "host": "h", "cpus": 2, "kernel": "k", "load_before": 0.0, "load_after": 0.0,
-        "runs": 5, "warmup": 1, "versions": {}, "floor": {"median_ms": 1.0, "cpu_ms": 1.0, "rss_mb": 1.0}}
+        "runs": {"register": (5, 1)}, "versions": {}, "floor": {"median_ms": 1.0, "cpu_ms": 1.0, "rss_mb": 1.0}}
 
 
 def test_a_failed_peer_gets_no_figures_and_is_not_the_best_peer():
@@ -55,19 +64,19 @@ def test_a_failed_peer_gets_no_figures_and_is_not_the_best_peer():
     assert "FAILED 1/5" in fast and "1.0" not in fast
     sip_call = next(line for line in text.splitlines() if line.startswith("| register | sip-call"))
     assert sip_call.rstrip(" |").endswith("0.50")     # 10 ms against slowpeer's 20
-    assert "fastpeer udp: boom" in text
+    assert "register fastpeer udp: boom" in text
     as_json = report.as_json(META, results, [])
     assert [r["ratio_to_best_peer"] for r in as_json["results"]] == [0.5, None, 1.0]
 
 
 def test_missing_tool_is_reported():
-    r = report.Result("register", "sipp", "udp", summarize([]), missing="sipp not installed")
+    r = report.Result("register", "sipp", "udp", "ms", summarize([]), missing="sipp not installed")
     text = report.render(META, [r], [])
-    assert "missing" in text and "sipp udp: sipp not installed" in text
+    assert "missing" in text and "register sipp udp: sipp not installed" in text
 
 
 def test_register_targets_not_met_without_figures():
-    ok = {("sip-call", "wss"): summarize([Sample(30, 1, 1)] * 5)}
+    ok = {("register", "sip-call", "wss"): summarize([Sample(30, 1, 1)] * 5)}
     met = dict(row_register.targets(ok))
     assert met["sip-call wss median <= 40 ms"] is True
     assert met["sip-call wss faster than JsSIP wss"] is False
@@ -108,5 +117,72 @@ def test_sample_of_sums_sequential_processes():
         def failure(self):
             return self._fail
     s = sample_of([Run(10, 2, 4000), Run(15, 3, 5000)])
-    assert (s.value_ms, s.cpu_ms, s.rss_kb, s.error) == (25, 5, 5000, None)
+    assert (s.value, s.cpu_ms, s.rss_kb, s.error) == (25, 5, 5000, None)
     assert sample_of([Run(1, 1, 1, "sipsak exited 1")]).error == "sipsak exited 1"
+
+
+@needs_gnu_time
+def test_spawned_process_is_running_until_it_exits_and_is_reaped_once():
+    proc = start_process(["sh", "-c", "read x"])       # stdin is /dev/null: `read` fails at once
+    run = proc.wait(timeout=5)
+    assert not proc.running() and run.exit_code == 1
+    proc = start_process(["sleep", "30"])
+    assert proc.running()
+    proc.kill()
+    assert proc.wait(timeout=5).exit_code == -9
+
+
+@needs_gnu_time
+def test_process_report_is_its_last_json_line():
+    run = run_process(["sh", "-c", 'echo \'{"event":1}\'; echo \'{"result":"ok"}\'; echo noise >&2'])
+    assert run.report() == {"result": "ok"}
+    assert run_process(["true"]).report() is None
+
+
+def test_peak_rss_of_a_live_process():
+    assert 1024 < peak_rss_kb(os.getpid()) < 4 * 1024 * 1024
+
+
+# -- the harness: rows with several figures per run ---------------------------------
+
+
+class FakeCase:
+    def __init__(self, tool, metrics, outcome):
+        self.tool, self.variant, self.metrics, self.missing = tool, "opus", metrics, None
+        self._outcome = outcome
+
+    def run_once(self, ctx):
+        if isinstance(self._outcome, Exception):
+            raise self._outcome
+        return self._outcome
+
+
+def test_a_run_that_raises_fails_every_row_it_measures():
+    case = FakeCase("baresip", [("a", "ms"), ("b", "ms")], RuntimeError("peer would not start\nlog..."))
+    samples = bench.run_cases(None, [case], runs=2, warmup=1)
+    errors = [s.error for (_, row), got in samples.items() for s in got]
+    assert len(errors) == 4 and set(errors) == {"RuntimeError: peer would not start"}
+
+
+def test_results_are_grouped_by_row_then_case():
+    ours = FakeCase("sip-call", [("caller", "CPU ms/s"), ("callee", "CPU ms/s")], {"caller": Sample(2), "callee": Sample(4)})
+    theirs = FakeCase("baresip", [("caller", "CPU ms/s"), ("callee", "CPU ms/s")], {"caller": Sample(1)})
+    samples = bench.run_cases(None, [ours, theirs], runs=5, warmup=0)
+    results = bench.results_of([ours, theirs], samples)
+    assert [(r.row, r.tool, r.unit) for r in results] == [
+        ("caller", "sip-call", "CPU ms/s"), ("caller", "baresip", "CPU ms/s"),
+        ("callee", "sip-call", "CPU ms/s"), ("callee", "baresip", "CPU ms/s")]
+    # a row a run did not report is a failure of that run, not a gap
+    assert not results[3].summary.ok and results[3].summary.errors[0] == "no figure measured"
+    line = next(ln for ln in report.render(META, results, []).splitlines() if "| caller | sip-call" in ln)
+    assert "CPU ms/s" in line and line.rstrip(" |").endswith("2.00")
+
+
+def test_row_defaults_and_overrides_of_runs():
+    args = bench.parse_args([])
+    slow_row = types.SimpleNamespace(RUNS=5, WARMUP=0)
+    assert bench.runs_of(slow_row, args) == (5, 0)
+    assert bench.runs_of(row_register, args) == (bench.DEFAULT_RUNS, bench.DEFAULT_WARMUP)
+    assert bench.runs_of(slow_row, bench.parse_args(["--runs", "7", "--warmup", "2"])) == (7, 2)
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--runs", "3"])
