@@ -2,6 +2,7 @@
 """sip-call side by side with the tools users would pick instead (issue 5).
 
     python3 tests/bench/bench.py [--runs N] [--only ROW] [--json FILE]
+                                 [--call-seconds S] [--callgrind-seconds S]
 
 Starts the test PBX (tests/pbx/testpbx.py), runs every case of the chosen
 rows N times, interleaved so that a noisy moment of the machine hits every
@@ -34,12 +35,18 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, os.pardir, "pbx")))
 
 import report  # noqa: E402
+import row_dial  # noqa: E402
+import row_latency  # noqa: E402
+import row_media  # noqa: E402
 import row_register  # noqa: E402
 from measure import failed, run_process, sample_of, summarize  # noqa: E402
 from testpbx import TestPbx  # noqa: E402
 
 ROWS = {
     "register": row_register,
+    "dial": row_dial,
+    "media": row_media,
+    "latency": row_latency,
 }
 MIN_RUNS = 5
 DEFAULT_RUNS = 10
@@ -64,16 +71,26 @@ def sip_call_path():
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, help=f"measured runs per case (>= {MIN_RUNS}; default: the row's, "
-                                            f"else {DEFAULT_RUNS})")
+                                            f"{DEFAULT_RUNS} or {row_media.RUNS} for media)")
     p.add_argument("--warmup", type=int, help="unmeasured runs per case first (default: the row's, "
-                                              f"else {DEFAULT_WARMUP})")
+                                              f"{DEFAULT_WARMUP} or {row_media.WARMUP} for media)")
     p.add_argument("--only", action="append", choices=list(ROWS), help="run only this row (repeatable)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    p.add_argument("--call-seconds", type=float, default=30.0,
+                   help="length of each call of the media row (default 30)")
+    p.add_argument("--callgrind-seconds", type=float, default=5.0,
+                   help="the longer of the two calls run under callgrind (default 5; the shorter is 1 s)")
+    p.add_argument("--keep-callgrind", dest="callgrind_dir", metavar="DIR",
+                   help="keep the callgrind output files in DIR (for callgrind_annotate)")
     args = p.parse_args(argv)
     if args.runs is not None and args.runs < MIN_RUNS:
         p.error(f"--runs must be at least {MIN_RUNS} (each figure is a median)")
     if args.warmup is not None and args.warmup < 0:
         p.error("--warmup must be >= 0")
+    if args.call_seconds < 5:
+        p.error("--call-seconds must be at least 5")
+    if args.callgrind_seconds < row_media.CALLGRIND_SHORT_SECONDS + 1:
+        p.error(f"--callgrind-seconds must be at least {row_media.CALLGRIND_SHORT_SECONDS + 1}")
     return args
 
 
@@ -164,6 +181,7 @@ def main(argv=None):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "host": platform.node(), "cpus": os.cpu_count(),
             "kernel": platform.release(), "load_before": os.getloadavg()[0],
             "runs": {name: runs_of(ROWS[name], args) for name in rows},
+            "call_seconds": args.call_seconds, "callgrind_seconds": args.callgrind_seconds,
             "versions": tool_versions(sip_call), "notes": []}
     empty = floor(max(runs for runs, _ in meta["runs"].values()))
     meta["floor"] = {"median_ms": empty.median, "cpu_ms": empty.cpu_ms, "rss_mb": empty.rss_mb}
