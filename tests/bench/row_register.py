@@ -14,6 +14,7 @@ import os
 import shutil
 
 from measure import run_process, sample_of
+from targets import check, summary_median
 from testpbx import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,11 +27,12 @@ class Case:
     """One tool over one transport: the processes of one run (run one after
     the other) and the variables they need in their environment."""
 
-    row = "register"
+    metrics = [("register", "ms")]
 
     def __init__(self, tool, transport, user, argv_list, extra_env, missing=None):
         self.tool = tool
         self.transport = transport
+        self.variant = transport
         self.user = user
         self._argv_list = argv_list     # (ctx, user) -> [argv, ...]
         self._extra_env = extra_env     # (ctx, user) -> {name: value}
@@ -48,7 +50,7 @@ class Case:
         sample = sample_of(runs)
         if sample.error is None:
             sample.error = verify_at_pbx(pbx, self.user, self.transport, mark)
-        return sample
+        return {"register": sample}
 
 
 def verify_at_pbx(pbx, user, transport, mark):
@@ -152,14 +154,10 @@ def cases(ctx):
 
 def targets(summaries):
     """The issue's targets for this row, as (text, met) pairs; summaries maps
-    (tool, transport) to measure.Summary.  A target whose figures are missing
-    or failed is not met."""
+    (row, tool, transport) to measure.Summary.  A target whose figures are
+    missing or failed is not met."""
     def median(tool, transport):
-        s = summaries.get((tool, transport))
-        return s.median_ms if s is not None and s.ok else None
-
-    def check(text, *values, test):
-        return (text, all(v is not None for v in values) and test(*values))
+        return summary_median(summaries, "register", tool, transport)
 
     wss, udp = median("sip-call", "wss"), median("sip-call", "udp")
     jssip_wss, sipsak_udp, sipp_udp = median("jssip", "wss"), median("sipsak", "udp"), median("sipp", "udp")

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # One-time set-up for tests/bench/bench.py (not part of CI): the peers it
-# measures sip-call against and GNU time, from Debian's packages, and JsSIP +
-# ws from the npm registry into tests/bench/jssip/node_modules (git-ignored).
+# measures sip-call against, GNU time and valgrind (callgrind), from Debian's
+# packages, and JsSIP + ws from the npm registry into
+# tests/bench/jssip/node_modules (git-ignored).
 # Idempotent; the apt step needs root (or sudo) and runs only if something is
-# missing.  The build and test PBX needs come from .ci/install-deps.
+# missing.  The build, the test PBX, baresip and sox come from
+# .ci/install-deps.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # command -> Debian package
-declare -A PACKAGE_OF=([sipsak]=sipsak [sipp]=sip-tester [/usr/bin/time]=time [node]=nodejs [npm]=npm)
+declare -A PACKAGE_OF=([sipsak]=sipsak [sipp]=sip-tester [/usr/bin/time]=time [node]=nodejs [npm]=npm
+                       [valgrind]=valgrind)
 missing=()
 for cmd in "${!PACKAGE_OF[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${PACKAGE_OF[$cmd]}")

@@ -69,13 +69,16 @@ class BaresipPeer(Peer):
     rtcp_mux:    offer/accept RTP and RTCP on one port
     extra_config: {name: value} appended to baresip's config file
     sip_trace:   log every SIP message (baresip -s) into the log file
+    record:      record every call (the sndfile module); False for
+                 benchmarks, where writing files would be a cost sip-call
+                 does not pay (wait_closed() then returns no recordings)
     workdir:     directory for config, log and recordings (default: a new
                  temp dir, removed by stop() unless keep_workdir)
     """
 
     def __init__(self, pbx, ext, transport="udp", codecs=("opus", "PCMU", "PCMA"), tone_hz=440,
                  source_wav=None, source_seconds=60, auto_answer=True, ptime=20, rtcp_mux=False,
-                 extra_config=None, sip_trace=True, workdir=None, keep_workdir=False,
+                 extra_config=None, sip_trace=True, record=True, workdir=None, keep_workdir=False,
                  start_timeout=10.0, stop_timeout=3.0):
         if transport not in ("udp", "tcp"):
             raise ValueError("transport must be udp or tcp, not %r" % transport)
@@ -91,6 +94,7 @@ class BaresipPeer(Peer):
         self.rtcp_mux = rtcp_mux
         self.extra_config = dict(extra_config or {})
         self.sip_trace = sip_trace
+        self.record = record
         self._workdir = WorkDir(workdir, "baresip-%s-" % self.ext, keep_workdir)
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -213,10 +217,12 @@ class BaresipPeer(Peer):
             ("module", "opus.so"),
             ("module", "aufile.so"),
             ("module", "aubridge.so"),
-            ("module", "sndfile.so"),
+        ]
+        if self.record:
+            cfg += [("module", "sndfile.so"), ("snd_path", self.recordings_dir)]
+        cfg += [
             ("module_app", "menu.so"),
             ("module_app", "ctrl_tcp.so"),
-            ("snd_path", self.recordings_dir),
             ("ctrl_tcp_listen", "127.0.0.1:%d" % self.ctrl_port),
             ("ringback_disabled", "yes"),
         ]

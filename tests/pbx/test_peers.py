@@ -13,7 +13,7 @@ sys.path.insert(0, HERE)
 
 import testpbx  # noqa: E402
 from baresip_peer import BaresipPeer  # noqa: E402
-from peerproc import PeerError  # noqa: E402
+from peerproc import PeerError, PeerProcess  # noqa: E402
 from sipp_peer import SippUas  # noqa: E402
 from tones import tone_check, write_tone_wav  # noqa: E402
 
@@ -24,6 +24,22 @@ AUDIO_SECONDS = 1.5    # received audio to wait for before hanging up
 @pytest.fixture(scope="module")
 def pbx():
     yield from testpbx.running_pbx()
+
+
+def test_peer_process_stop_reaps_with_resource_usage(tmp_path):
+    proc = PeerProcess(["sleep", "30"], str(tmp_path), str(tmp_path / "sleep.log"))
+    assert proc.running() and proc.rusage is None
+    assert proc.stop(timeout=5) == -15
+    assert proc.rusage is not None and proc.rusage.ru_utime >= 0     # for the benchmarks' CPU figures
+    assert proc.stop() == -15                                          # idempotent
+
+
+def test_peer_process_that_ignores_sigterm_is_killed(tmp_path):
+    log = tmp_path / "stubborn.log"
+    proc = PeerProcess([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                        "print('ready', flush=True); time.sleep(30)"], str(tmp_path), str(log))
+    testpbx.wait_until(lambda: "ready" in proc.log_text(), 10, what="the SIGTERM handler")
+    assert proc.stop(timeout=0.2) == -9 and proc.rusage is not None
 
 
 def wav_rate(path):

@@ -109,6 +109,9 @@ def test_sipsak_register_udp(pbx):
     regs = [m for m in pbx.messages(since=mark) if m["method"] == "REGISTER"]
     assert [m["auth"] for m in regs if m["type"] == "request"][:2] == [False, True]
     assert all(m["proto"] == "udp" and m["via_transport"] == "udp" for m in regs)
+    # when each message arrived: wall clock, in order, within this test
+    times = [m["time"] for m in regs]
+    assert times == sorted(times) and abs(times[0] - time.time()) < 60
     # remove it again (Expires: 0)
     res = sipsak("-U", "-C", contact, "-x", "0", "-a", "secret101", "-u", "101",
                  "-s", "sip:101@127.0.0.1:%d" % pbx.ports["udp"])

@@ -186,6 +186,10 @@ def parse_log_line(line):
         d["cseq"] = int(d.get("cseq", ""))
     except ValueError:
         d["cseq"] = None
+    try:  # when Kamailio received it (wall clock, microseconds)
+        d["time"] = float(d.get("time", ""))
+    except ValueError:
+        d["time"] = None
     d["transport"] = d.get("proto", "")
     d["via_transport"] = d.get("via", "").lower()
     d["line"] = line.rstrip("\r\n")
