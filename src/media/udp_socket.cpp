@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -105,15 +106,18 @@ bool UdpSocket::send_to(std::span<const uint8_t> data, const SocketAddress& to_i
 }
 
 bool UdpSocket::receive(std::vector<uint8_t>& buffer, SocketAddress& from) const {
-  buffer.resize(65536);
+  // Received into a per-thread scratch area and copied at its real length:
+  // growing `buffer` to 64 KiB for every packet zero-filled it each time
+  // (18 % of a PCMU call's instructions).
+  thread_local std::array<uint8_t, 65536> scratch;
   from.length = sizeof from.storage;
   const ssize_t n =
-      ::recvfrom(fd_, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from.storage), &from.length);
+      ::recvfrom(fd_, scratch.data(), scratch.size(), 0, reinterpret_cast<sockaddr*>(&from.storage), &from.length);
   if (n < 0) {
     buffer.clear();
     return false;
   }
-  buffer.resize(static_cast<size_t>(n));
+  buffer.assign(scratch.begin(), scratch.begin() + n);
   return true;
 }
 
