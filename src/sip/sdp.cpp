@@ -3,6 +3,7 @@
 #include <sofia-sip/su_alloc.h>
 
 #include <algorithm>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -47,6 +48,27 @@ bool is_token_char(unsigned char c) {
   return std::isalnum(c) || std::strchr("-.!%*_+`'~", c) != nullptr;
 }
 
+// One word of an m= line: 0 media (token), 1 port (digits ["/" digits]),
+// 2 proto (token *("/" token)), then formats (token).
+bool field_is_well_formed(std::string_view word, int field) {
+  auto all = [&](std::string_view part, auto&& ok) {
+    return !part.empty() && std::all_of(part.begin(), part.end(), [&](char c) { return ok(static_cast<unsigned char>(c)); });
+  };
+  auto slash_separated = [&](auto&& ok) {
+    size_t start = 0;
+    for (;;) {
+      size_t slash = word.find('/', start);
+      if (!all(word.substr(start, slash - start), ok)) return false;
+      if (slash == std::string_view::npos) return true;
+      start = slash + 1;
+    }
+  };
+  auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+  if (field == 1) return slash_separated(digit) && std::count(word.begin(), word.end(), '/') <= 1;
+  if (field == 2) return slash_separated(is_token_char);
+  return all(word, is_token_char);
+}
+
 // RFC 4566: m=<media> <port>[/<n>] <proto> <fmt> ..., proto = token
 // *("/" token), fmt = token. Sofia-SIP 1.12.11's parser loops for ever,
 // allocating, on a format that starts outside the token grammar after a
@@ -55,11 +77,11 @@ bool is_token_char(unsigned char c) {
 bool media_lines_are_well_formed(const std::string& body) {
   size_t pos = 0;
   while (pos < body.size()) {
-    size_t eol = body.find('\n', pos);
+    // Sofia-SIP ends a line at CR or LF alone, too.
+    size_t eol = body.find_first_of("\r\n", pos);
     if (eol == std::string::npos) eol = body.size();
     std::string_view line(body.data() + pos, eol - pos);
     pos = eol + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.rfind("m=", 0) != 0) continue;
     line.remove_prefix(2);
     int field = 0;
@@ -68,8 +90,7 @@ bool media_lines_are_well_formed(const std::string& body) {
       std::string_view word = line.substr(0, space);
       line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
       if (word.empty()) continue;
-      for (unsigned char c : word)
-        if (!is_token_char(c) && !(c == '/' && field >= 1 && field <= 2)) return false;
+      if (!field_is_well_formed(word, field)) return false;
       ++field;
     }
   }

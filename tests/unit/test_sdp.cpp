@@ -233,6 +233,10 @@ TEST_SUITE("sdp") {
         // Sofia-SIP's parser never returns from these (fuzz_sdp found the first).
         {"format starting outside the token grammar", audio_sdp("m=audio 5000 FOO /x"), "m= line"},
         {"high byte in the transport", audio_sdp("m=audio 5000 R\xa5/AVP 0"), "m= line"},
+        {"letters in the port", audio_sdp("m=audio 4000T /RPAVP 0"), "m= line"},
+        {"empty transport part", audio_sdp("m=audio 4000 RTP//AVP 0"), "m= line"},
+        {"m= after a bare CR", "v=0\r\no=- 2 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\rm=audio 5002P6 : RTP/AVP 0\r\n",
+         "m= line"},
     };
     for (const auto& r : rows) {
       CAPTURE(std::string(r.name));
