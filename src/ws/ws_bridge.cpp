@@ -91,11 +91,8 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
   auto* impl = impl_of(wsi);
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
   // While the context is destroyed every connection closes in turn; the
-  // partner of a closing wsi may already be freed, so touch only our fd.
-  if (impl->stopping.load()) {
-    if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) close(lws_get_socket_fd(wsi));
-    return 0;
-  }
+  // partner of a closing wsi may already be freed.
+  if (impl->stopping.load()) return 0;
   switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE: {
       if (!link) {  // the listening socket: Sofia is connecting
@@ -129,11 +126,10 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       if (link) WsBridge::Impl::write_to_sofia(*link);
       return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
-      if (!link) {  // the listener
-        close(lws_get_socket_fd(wsi));
-        return 0;
-      }
-      close(lws_get_socket_fd(wsi));
+      // libwebsockets closes an adopted descriptor itself after this call.
+      // Closing it here too closed it twice, and the second close could hit
+      // the socket Sofia's thread had just opened under the same number.
+      if (!link) return 0;  // the listener
       link->raw = nullptr;
       link->raw_closed = true;
       if (link->ws && link->ws_open) lws_callback_on_writable(link->ws);  // flush, then close
