@@ -17,6 +17,8 @@ struct GlobalOptions {
   std::string ca_file;         // --ca-file: PEM bundle trusted instead of the system CAs
   bool insecure = false;       // --insecure: skip TLS verification
   double timeout_s = 10;       // --timeout: every wait for the network [s]
+  double keepalive_s = -1;     // --keepalive: ping an idle tcp/ws/wss connection this often; 0 = never,
+                               // -1 = default (30 s on ws/wss, none on tcp) [s]
   bool verbose = false;        // -v: SIP trace on stderr (secrets redacted)
   bool json = false;           // --json: machine-readable report on stdout
   std::string user_agent = "sip-call/0.1";

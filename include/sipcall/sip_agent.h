@@ -26,6 +26,11 @@ struct AgentOptions {
   std::string ca_file;        // TLS trust for sips:/tls (empty = system CAs)
   bool insecure = false;      // no TLS verification
   int connect_timeout_s = 10;
+  // tcp, ws, wss: after this long without sending, ping the server (CRLF
+  // keepalive of RFC 5626 on tcp, a WebSocket ping on ws/wss) and drop the
+  // connection when no answer arrives within keepalive_pong_ms(); the loss
+  // is then reported as connection_lost. 0 = no keepalive [ms].
+  int keepalive_ms = 0;
   std::string user_agent = "sip-call/0.1";
   bool accept_calls = false;  // false: incoming INVITEs get 480 without an event
 };
@@ -36,6 +41,11 @@ enum class SipEventType {
   registration_failed,  // final failure of REGISTER
   unregistered,         // 2xx to the un-REGISTER, or its failure (status tells)
   shutdown_complete,    // the agent released every transaction and connection
+  // The connection that carried the last successful REGISTER (tcp, tls, ws,
+  // wss) closed or stopped answering keepalives; `detail` says why. nua
+  // sends a new REGISTER over a new connection by itself at once, so a
+  // registered or registration_failed follows.
+  connection_lost,
   // Calls; SipEvent::call names which one.
   call_progress,        // 1xx to our INVITE (body: early-media SDP, if any)
   call_answered,        // 2xx to our INVITE (body: the SDP answer); ACK already sent
@@ -62,6 +72,10 @@ struct SipEvent {
   char dtmf = 0;             // dtmf_info: '0'-'9', '*', '#', 'A'-'D'
 };
 
+// How long a keepalive ping may stay unanswered before the connection is
+// dropped [ms]: the interval itself, but at most 10 s.
+int keepalive_pong_ms(int keepalive_ms);
+
 class SipListener {
  public:
   virtual ~SipListener() = default;
@@ -78,7 +92,10 @@ class SipAgent {
   void run_for(int ms);
 
   // REGISTER our contact for `expires_s`; nua refreshes it before expiry
-  // until unregister(). A failed authentication is never retried.
+  // until unregister() or a failed refresh, and re-REGISTERs at once when
+  // the registration's connection is lost. Calling it again after a
+  // failure starts over with the same Call-ID, so the server updates the
+  // binding it may still hold. A failed authentication is never retried.
   void register_binding(int expires_s);
   // Removes only our own binding.
   void unregister();

@@ -6,6 +6,8 @@
 // one SIP message per WebSocket message each way. When either side ends, the
 // other is closed after its queue is flushed, so Sofia sees a transport error
 // and fails the transaction at once instead of waiting for timer F.
+// Sofia's CRLF keepalive (RFC 5626) becomes a WebSocket ping, and the pong a
+// CRLF back, so Sofia's keepalive checks the whole path to the server.
 //
 // Threading: the bridge runs its own thread (libwebsockets' service loop);
 // the public methods are safe from any thread. This is the only module that
@@ -28,7 +30,6 @@ struct WsBridgeOptions {
   std::string ca_file;        // PEM bundle to trust instead of the system's; empty = system CAs
   bool insecure = false;      // skip certificate and hostname verification (wss)
   int connect_timeout_s = 10; // TCP + TLS + HTTP upgrade [s]
-  int ping_interval_s = 0;    // WebSocket ping when idle [s]; 0 = none
 };
 
 class WsBridge {

@@ -110,8 +110,12 @@ Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& 
     return Error::timeout("register failed: no final response from " + server + " within " +
                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms");
   if (outcome.type == SipEventType::registered) return {};
-  ExitCode code = exit_code_for_sip_failure(outcome.status, outcome.from_network);
-  std::string message = failure_message(outcome, "register " + account.user, server);
+  return registration_error(outcome, account, "register " + account.user);
+}
+
+Error registration_error(const SipEvent& e, const AgentOptions& account, const std::string& what) {
+  ExitCode code = exit_code_for_sip_failure(e.status, e.from_network);
+  std::string message = failure_message(e, what, account.server.to_string());
   if (code == ExitCode::auth_failed)
     message += account.password.empty() ? " (no password given)" : " (wrong password or auth ID?)";
   return {code, message};

@@ -64,6 +64,10 @@ Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_p
 // Sofia made the response up.
 std::string failure_message(const SipEvent& e, const std::string& what, const std::string& server);
 
+// The Error for a failed REGISTER: exit code by status, and "<what> failed:
+// ..." with a hint when the credentials were refused.
+Error registration_error(const SipEvent& e, const AgentOptions& account, const std::string& what);
+
 // REGISTERs and waits, bounded by `timeout` and by a signal, for the final
 // outcome, which lands in `outcome` whenever one arrived. The Error carries
 // the exit code and the one-line message ("register 101 failed: ...").

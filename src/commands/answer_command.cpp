@@ -1,11 +1,13 @@
-// `sip-call answer`: stay registered and answer incoming calls, each with
-// the media options of `dial` (or --echo), until --calls are done, a
-// signal, or --idle-timeout. One call at a time; others get 486.
+// `sip-call answer`: stay registered (through faults, see
+// registration_keeper.h) and answer incoming calls, each with the media
+// options of `dial` (or --echo), until --calls are done, a signal, or
+// --idle-timeout. One call at a time; others get 486.
 #include <cstdio>
 
 #include "active_call.h"
 #include "agent_loop.h"
 #include "call_audio.h"
+#include "registration_keeper.h"
 #include "sipcall/account.h"
 #include "sipcall/commands.h"
 #include "sipcall/exit_codes.h"
@@ -14,6 +16,9 @@
 namespace sipcall {
 
 namespace {
+
+// Registration lifetime asked for [s]; nua refreshes well before.
+constexpr int kAnswerExpires_s = 300;
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -36,6 +41,7 @@ struct Answerer {
   const std::vector<std::string>& codecs;
   const std::string& route_address;
   Clock::duration timeout;
+  RegistrationKeeper& keeper;  // sees the registration's events during a call
 
   // Answers one incoming call and runs it to its end. `e` is its
   // incoming_call event. Returns the call's report object.
@@ -80,6 +86,7 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
   ActiveCall call(agent, queue, reporter, options.call, codecs, e.call, std::move(media.value()), local);
   auto busy_for_others = [&](const SipEvent& other) {
     if (other.type == SipEventType::incoming_call) agent.respond(other.call, 486);
+    else keeper.on_event(other);  // a retry that falls due waits for the call's end
   };
 
   agent.respond(e.call, 180);
@@ -163,7 +170,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
 
   auto t0 = Clock::now();
   SipEvent reg;
-  if (Error err = register_and_wait(agent, queue, ao, 300, timeout, reg)) {
+  if (Error err = register_and_wait(agent, queue, ao, kAnswerExpires_s, timeout, reg)) {
     wind_down(agent, queue, reporter, false, timeout, server, report, timings);
     return out.finish(err.code(), err.message());
   }
@@ -172,29 +179,26 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
                 ", waiting for calls");
   reporter.event(JsonObject().add("event", "registered").add("status", reg.status).add("expires", reg.expires_s));
 
-  Answerer answerer{agent, queue, reporter, options, codecs, ao.local_address, timeout};
+  RegistrationKeeper keeper(agent, reporter, ao, kAnswerExpires_s);
+  Answerer answerer{agent, queue, reporter, options, codecs, ao.local_address, timeout, keeper};
   ExitCode code = ExitCode::ok;
   std::string error;
   std::string calls_json;
   int calls = 0, failed = 0;
   auto idle_since = Clock::now();
-  while (options.calls == 0 || calls < options.calls) {
+  while ((options.calls == 0 || calls < options.calls) && !keeper.failure()) {
     auto deadline = options.idle_timeout_s > 0 ? idle_since + seconds(options.idle_timeout_s) : Clock::now() + std::chrono::hours(24);
     SipEvent e;
-    Wait w = wait_event(agent, queue, e, deadline, true, 0);
+    Wait w = wait_event(agent, queue, e, keeper.deadline(deadline), true, 0);
     if (w == Wait::signal) break;
+    keeper.poll();
+    if (w == Wait::event && keeper.on_event(e)) continue;
+    if (w == Wait::timeout && Clock::now() < deadline) continue;  // the keeper's turn, not ours
     if (w == Wait::timeout) {
       if (options.idle_timeout_s <= 0) continue;
       char buf[96];
       std::snprintf(buf, sizeof buf, "no call arrived within %g s", options.idle_timeout_s);
       if (code == ExitCode::ok) code = ExitCode::timeout, error = buf;
-      break;
-    }
-    if (e.type == SipEventType::registration_failed) {
-      if (code == ExitCode::ok) {
-        code = exit_code_for_sip_failure(e.status, e.from_network);
-        error = failure_message(e, "refreshing the registration", server);
-      }
       break;
     }
     if (e.type != SipEventType::incoming_call) continue;
@@ -209,8 +213,10 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
     if (signals_received() > 0) break;
     idle_since = Clock::now();
   }
-  report.add("calls_answered", calls).add("calls_failed", failed).add_raw("calls", "[" + calls_json + "]");
-  wind_down(agent, queue, reporter, true, timeout, server, report, timings);
+  report.add("calls_answered", calls).add("calls_failed", failed).add_raw("calls", "[" + calls_json + "]")
+      .add("reconnects", keeper.reconnects());
+  if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
+  wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);
   // Each failed call already printed its line; the report still names the first.
   if (!error.empty() && failed > 0) {
     report.add("error", error);

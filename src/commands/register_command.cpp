@@ -1,6 +1,7 @@
 // `sip-call register`: REGISTER, report, then remove our binding (or, with
-// --keep, stay registered until a signal).
+// --keep, stay registered through faults until a signal).
 #include "agent_loop.h"
+#include "registration_keeper.h"
 #include "sipcall/account.h"
 #include "sipcall/commands.h"
 #include "sipcall/exit_codes.h"
@@ -50,25 +51,19 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
 
   if (options.keep) {
     reporter.event(JsonObject().add("event", "registered").add("status", e.status).add("expires", e.expires_s));
-    int refreshes = 0;
-    for (;;) {
+    RegistrationKeeper keeper(agent, reporter, ao, options.expires_s);
+    while (!keeper.failure()) {
       SipEvent ev;
-      Wait kw = wait_event(agent, queue, ev, Clock::now() + std::chrono::hours(24), true, 0);
+      Wait kw = wait_event(agent, queue, ev, keeper.deadline(Clock::now() + std::chrono::hours(24)), true, 0);
       if (kw == Wait::signal) break;
-      if (kw != Wait::event) continue;
-      if (ev.type == SipEventType::registered) {
-        ++refreshes;
-        if (reporter.verbose()) reporter.line("registration refreshed (expires " + std::to_string(ev.expires_s) + " s)");
-        reporter.event(JsonObject().add("event", "refreshed").add("status", ev.status).add("expires", ev.expires_s));
-      } else if (ev.type == SipEventType::registration_failed) {
-        ExitCode code = exit_code_for_sip_failure(ev.status, ev.from_network);
-        reporter.event(JsonObject().add("event", "registration_lost").add("status", ev.status).add("reason", ev.phrase));
-        wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-        report.add("refreshes", refreshes);
-        return out.finish(code, failure_message(ev, "refreshing the registration", server));
-      }
+      if (kw == Wait::event) keeper.on_event(ev);
+      keeper.poll();
     }
-    report.add("refreshes", refreshes);
+    report.add("refreshes", keeper.refreshes()).add("reconnects", keeper.reconnects());
+    if (Error stop = keeper.outcome()) {
+      wind_down(agent, queue, reporter, false, timeout, server, report, timings);
+      return out.finish(stop.code(), stop.message());
+    }
     reporter.line("unregistering " + ao.user);
   }
 

@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -20,6 +22,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
@@ -39,7 +42,15 @@ std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+std::string seconds_text(int ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", ms / 1000.0);
+  return buf;
+}
+
 }  // namespace
+
+int keepalive_pong_ms(int keepalive_ms) { return std::min(keepalive_ms, 10000); }
 
 struct SipAgent::Impl {
   AgentOptions options;
@@ -56,9 +67,15 @@ struct SipAgent::Impl {
   int last_rx_status = 0;
   std::string last_rx_cseq;
   std::string sent_contact;  // Contact URI of our last REGISTER
+  std::string register_call_id;     // of our binding, once one was granted
+  unsigned long register_cseq = 0;  // highest CSeq of a REGISTER sent
   bool register_auth_sent = false;
   bool binding_in_force = false;  // between a 2xx to REGISTER and the un-REGISTER or a failure
   bool shutdown_done = false;
+  // The connection of the last successful REGISTER, watched for its loss.
+  tport_t* primary = nullptr;  // any primary of our stack, to look connections up from
+  tport_t* watched = nullptr;  // referenced while watched
+  int watch_id = 0;            // tport_pend() id
 
   struct Call {
     int id = 0;
@@ -81,6 +98,9 @@ struct SipAgent::Impl {
                      tagi_t const* tags);
   void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
   nua_handle_t* handle_of(int call) const;
+  void watch_connection();
+  void unwatch_connection();
+  void on_connection_closed(int error);
 };
 
 namespace {
@@ -92,6 +112,11 @@ void trace_logger(void*, char const* fmt, va_list ap) {
 }
 
 void quiet_logger(void*, char const*, va_list) {}
+
+void connection_closed(tp_stack_t*, tp_client_t* client, tport_t* tp, msg_t*, int error) {
+  auto* impl = reinterpret_cast<SipAgent::Impl*>(client);
+  if (tp == impl->watched) impl->on_connection_closed(error);
+}
 
 void nua_callback(nua_event_t event, int status, char const* phrase, nua_t*, nua_magic_t* magic,
                   nua_handle_t* nh, nua_hmagic_t*, sip_t const* sip, tagi_t tags[]) {
@@ -149,6 +174,7 @@ void SipAgent::Impl::on_log_text(const char* fmt, va_list ap) {
         last_rx_cseq = cseq(trace.text);
       }
     } else if (start_line(trace.text).rfind("REGISTER ", 0) == 0) {
+      register_cseq = std::max(register_cseq, std::strtoul(cseq(trace.text).c_str(), nullptr, 10));
       auto pos = trace.text.find("\r\nContact:");
       if (pos == std::string::npos) pos = trace.text.find("\r\nm:");
       if (pos != std::string::npos) {
@@ -177,6 +203,48 @@ std::string SipAgent::Impl::transport_detail() const {
     return "TLS connection failed: connection refused, or the server certificate is not trusted or does not "
            "match the host (use --ca-file FILE, or --insecure to skip verification)";
   return {};
+}
+
+// nta sends every request to the server over the open connection it finds
+// by the server's name, so the same lookup names the registration's one.
+void SipAgent::Impl::watch_connection() {
+  if (!primary) return;
+  std::string port = std::to_string(options.server.port);
+  std::string proto(transport_name(options.server.transport));
+  tp_name_t name{};
+  name.tpn_proto = proto.c_str();
+  name.tpn_canon = options.server_address.c_str();
+  name.tpn_host = options.server_address.c_str();
+  name.tpn_port = port.c_str();
+  tport_t* connection = tport_by_name(primary, &name);
+  if (!connection || !tport_is_secondary(connection) || connection == watched) return;
+  unwatch_connection();
+  watch_id = tport_pend(connection, nullptr, connection_closed, reinterpret_cast<tp_client_t*>(this));
+  if (watch_id > 0) watched = tport_ref(connection);
+}
+
+void SipAgent::Impl::unwatch_connection() {
+  if (!watched) return;
+  tport_release(watched, watch_id, nullptr, nullptr, reinterpret_cast<tp_client_t*>(this), 0);
+  tport_unref(watched);
+  watched = nullptr;
+  watch_id = 0;
+}
+
+void SipAgent::Impl::on_connection_closed(int error) {
+  unwatch_connection();
+  SipEvent e;
+  e.type = SipEventType::connection_lost;
+  e.from_network = false;
+  if (bridge) e.detail = bridge->last_error();
+  if (e.detail.empty()) {
+    // Sofia reports a missing pong as EPIPE; an orderly close as 0.
+    if (error == 0) e.detail = "closed by the server";
+    else if (error == EPIPE && options.keepalive_ms > 0)
+      e.detail = "no answer to a keepalive within " + seconds_text(keepalive_pong_ms(options.keepalive_ms));
+    else e.detail = std::strerror(error);
+  }
+  emit(std::move(e));
 }
 
 int SipAgent::Impl::granted_expires(sip_t const* sip) const {
@@ -224,6 +292,8 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
     e.expires_s = granted_expires(sip);
     register_auth_sent = false;  // a refresh may be challenged again with a new nonce
     binding_in_force = true;
+    if (sip && sip->sip_call_id && sip->sip_call_id->i_id) register_call_id = sip->sip_call_id->i_id;
+    watch_connection();
   } else {
     e.type = SipEventType::registration_failed;
     binding_in_force = false;
@@ -453,6 +523,11 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
 
   unsigned verify = options.insecure ? TPTLS_VERIFY_NONE : TPTLS_VERIFY_SUBJECTS_OUT;
   bool ws = server.transport == Transport::ws || server.transport == Transport::wss;
+  bool stream = server.transport != Transport::udp;
+  if (stream && !sofia_ws::hook_stream_types()) return Error::internal("Sofia-SIP: cannot register the transport hooks");
+  // Sofia's CRLF keepalive exists for its tcp code only (which ws/wss reuse;
+  // the bridge turns it into a WebSocket ping); its tls code has none.
+  bool keepalive = options.keepalive_ms > 0 && stream && server.transport != Transport::tls;
   impl->nua = nua_create(
       impl->root, nua_callback, impl.get(),
       TAG_IF(server.transport != Transport::tls, NUTAG_URL(local_bind.c_str())),
@@ -477,12 +552,16 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       TPTAG_LOG(1),
       // A closed connection fails the transaction now, not after timer F.
       TPTAG_SDWN_ERROR(1),
+      TAG_IF(keepalive, TPTAG_KEEPALIVE(static_cast<unsigned>(options.keepalive_ms))),
+      TAG_IF(keepalive, TPTAG_PINGPONG(static_cast<unsigned>(keepalive_pong_ms(options.keepalive_ms)))),
       TAG_END());
   if (!impl->nua) {
     auto detail = impl->transport_detail();
     return Error::network("cannot open a local " + transport_label(server.transport) + " transport" +
                           (detail.empty() ? "" : ": " + detail));
   }
+  // nua_create bound our transports just now, on this thread.
+  if (stream) impl->primary = sofia_ws::last_primary();
   std::string from = "sip:" + options.user + "@" + url_host(options.domain);
   nua_set_params(impl->nua, SIPTAG_FROM_STR(from.c_str()), TAG_END());
   return std::unique_ptr<SipAgent>(new SipAgent(std::move(impl)));
@@ -499,20 +578,33 @@ void SipAgent::register_binding(int expires_s) {
   auto& i = *impl_;
   std::string to = aor();
   std::string registrar = "sip:" + url_host(i.options.domain);
-  if (!i.registration) {
-    std::string from = i.options.display_name.empty()
-                           ? "<" + to + ">"
-                           : "\"" + i.options.display_name + "\" <" + to + ">";
-    i.registration = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(to.c_str()), SIPTAG_FROM_STR(from.c_str()), TAG_END());
+  std::string from = i.options.display_name.empty() ? "<" + to + ">"
+                                                    : "\"" + i.options.display_name + "\" <" + to + ">";
+  // Registering again after a failure: nua would number the new REGISTER
+  // from a counter that its refreshes and authenticated retries do not
+  // advance, so its CSeq could repeat one the registrar has seen. A new
+  // handle with the binding's Call-ID and the next CSeq updates the binding
+  // the registrar may still hold, in order (RFC 3261 10.2).
+  std::string call_id, next_cseq;
+  if (i.registration && !i.register_call_id.empty()) {
+    nua_handle_destroy(i.registration);
+    i.registration = nullptr;
+    call_id = i.register_call_id;
+    next_cseq = std::to_string(i.register_cseq + 1) + " REGISTER";
   }
+  if (!i.registration)
+    i.registration = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(to.c_str()), SIPTAG_FROM_STR(from.c_str()),
+                                TAG_IF(!call_id.empty(), SIPTAG_CALL_ID_STR(call_id.c_str())), TAG_END());
   i.register_auth_sent = false;
   std::string expires = std::to_string(expires_s);
-  nua_register(i.registration, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
+  nua_register(i.registration, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
+               TAG_IF(!next_cseq.empty(), SIPTAG_CSEQ_STR(next_cseq.c_str())), TAG_END());
 }
 
 void SipAgent::unregister() {
   auto& i = *impl_;
   if (!i.registration) return;
+  i.unwatch_connection();  // its loss no longer matters
   i.register_auth_sent = false;
   nua_unregister(i.registration, TAG_END());
 }
@@ -527,6 +619,8 @@ void SipAgent::shutdown() {
     nua_handle_destroy(i.registration);
     i.registration = nullptr;
   }
+  // Sofia frees its transports at shutdown, references or not.
+  i.unwatch_connection();
   nua_shutdown(i.nua);
 }
 

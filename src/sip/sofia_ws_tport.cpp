@@ -40,6 +40,7 @@ struct SofiaTportVtable {
 };
 
 extern SofiaTportVtable const tport_tcp_client_vtable;
+extern SofiaTportVtable const tport_tls_client_vtable;
 int tport_register_type(SofiaTportVtable const* vtp);
 tport_t* tport_base_connect(tport_primary_t* pri, su_addrinfo_t* ai, su_addrinfo_t* real_ai,
                             tp_name_t const* tpn);
@@ -55,6 +56,27 @@ SofiaTportVtable g_vtable;
 const char* g_proto = "ws";
 sockaddr_un g_bridge{};
 socklen_t g_bridge_len = 0;
+tport_t* g_last_primary = nullptr;
+
+// A tport_primary_t begins with its tport_t (Sofia's own casts rely on it).
+void remember(tport_primary_t* pri) { g_last_primary = reinterpret_cast<tport_t*>(pri); }
+
+SofiaTportVtable g_tcp_hooked;
+SofiaTportVtable g_tls_hooked;
+
+int init_tcp_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
+                     char const** culprit) {
+  int result = tport_tcp_client_vtable.vtp_init_primary(pri, tpn, ai, tags, culprit);
+  if (result == 0) remember(pri);
+  return result;
+}
+
+int init_tls_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
+                     char const** culprit) {
+  int result = tport_tls_client_vtable.vtp_init_primary(pri, tpn, ai, tags, culprit);
+  if (result == 0) remember(pri);
+  return result;
+}
 
 // nta only binds transports it knows by name, so our type is looked up as
 // "tcp" (with kPublicType); once chosen, the primary is renamed before Sofia
@@ -62,7 +84,9 @@ socklen_t g_bridge_len = 0;
 int init_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
                  char const** culprit) {
   g_vtable.vtp_name = g_proto;
-  return tport_tcp_init_client(pri, tpn, ai, tags, culprit);
+  int result = tport_tcp_init_client(pri, tpn, ai, tags, culprit);
+  if (result == 0) remember(pri);
+  return result;
 }
 
 // Sofia's TCP code sets TCP_NODELAY, which an AF_UNIX socket refuses; the flag
@@ -110,5 +134,20 @@ bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t 
   g_vtable.vtp_name = "tcp";
   return ok;
 }
+
+bool hook_stream_types() {
+  static const bool ok = [] {
+    // Types registered later are looked up first, so these take the place
+    // of Sofia's own for transport=tcp/tls with TPTAG_SERVER(0).
+    g_tcp_hooked = tport_tcp_client_vtable;
+    g_tcp_hooked.vtp_init_primary = init_tcp_primary;
+    g_tls_hooked = tport_tls_client_vtable;
+    g_tls_hooked.vtp_init_primary = init_tls_primary;
+    return tport_register_type(&g_tcp_hooked) == 0 && tport_register_type(&g_tls_hooked) == 0;
+  }();
+  return ok;
+}
+
+tport_t* last_primary() { return g_last_primary; }
 
 }  // namespace sipcall::sofia_ws

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 
 namespace sipcall::sofia_ws {
@@ -24,5 +25,17 @@ constexpr tport_via kPublicType = tport_type_socks;
 // every connection Sofia opens through it goes to the AF_UNIX address given.
 // Returns false when Sofia's type table is full.
 bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t bridge_len);
+
+// nua gives no way to its transports, so the agent cannot see which
+// connection its registration uses. Sofia's tcp and tls client types are
+// registered once more, unchanged but for a hook that remembers each new
+// primary transport; from one of them the agent looks up the connection to
+// the server (tport_by_name) and asks to hear of its loss (tport_pend).
+// Once per process; false when Sofia's type table is full.
+bool hook_stream_types();
+
+// The primary transport that a tcp, tls, ws or wss type created last in this
+// process (during nua_create), or nullptr. It lives as long as its nua.
+tport_t* last_primary();
 
 }  // namespace sipcall::sofia_ws

@@ -29,6 +29,7 @@ struct Link {
   bool ws_open = false;
   bool raw_closed = false;  // Sofia hung up: close the WebSocket once to_ws is flushed
   bool ws_closed = false;
+  bool ping_wanted = false;       // Sofia sent a keepalive: ping the server for it
   SipStreamFramer from_sofia;
   std::deque<std::string> to_ws;  // whole SIP messages waiting for the WebSocket
   std::string to_sofia;           // bytes waiting for Sofia's socket
@@ -91,11 +92,8 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
   auto* impl = impl_of(wsi);
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
   // While the context is destroyed every connection closes in turn; the
-  // partner of a closing wsi may already be freed, so touch only our fd.
-  if (impl->stopping.load()) {
-    if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) close(lws_get_socket_fd(wsi));
-    return 0;
-  }
+  // partner of a closing wsi may already be freed.
+  if (impl->stopping.load()) return 0;
   switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE: {
       if (!link) {  // the listening socket: Sofia is connecting
@@ -111,9 +109,16 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
         auto next = link->from_sofia.next();
         if (next.status == SipStreamFramer::Status::need_more) break;
         if (next.status == SipStreamFramer::Status::keepalive) {
-          // Answer Sofia's CRLF ping ourselves: the WebSocket has its own.
-          link->to_sofia += "\r\n";
-          lws_callback_on_writable(wsi);
+          // Sofia's CRLF ping asks whether the server is still there: the
+          // WebSocket ping asks it end to end, and its pong becomes Sofia's.
+          // Before the WebSocket is up, the connect timeout watches instead.
+          if (link->ws_open) {
+            link->ping_wanted = true;
+            lws_callback_on_writable(link->ws);
+          } else {
+            link->to_sofia += "\r\n";
+            lws_callback_on_writable(wsi);
+          }
           continue;
         }
         if (next.status == SipStreamFramer::Status::error) {
@@ -129,11 +134,10 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       if (link) WsBridge::Impl::write_to_sofia(*link);
       return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
-      if (!link) {  // the listener
-        close(lws_get_socket_fd(wsi));
-        return 0;
-      }
-      close(lws_get_socket_fd(wsi));
+      // libwebsockets closes an adopted descriptor itself after this call.
+      // Closing it here too closed it twice, and the second close could hit
+      // the socket Sofia's thread had just opened under the same number.
+      if (!link) return 0;  // the listener
       link->raw = nullptr;
       link->raw_closed = true;
       if (link->ws && link->ws_open) lws_callback_on_writable(link->ws);  // flush, then close
@@ -186,6 +190,7 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       link->ws_open = true;
       impl->ever_connected = true;
+      impl->set_error({});  // earlier failures are over; the next one is this connection's
       if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
@@ -202,7 +207,18 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
       if (link->raw) WsBridge::Impl::write_to_sofia(*link);
       return 0;
     }
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+      link->to_sofia += "\r\n";
+      if (link->raw) WsBridge::Impl::write_to_sofia(*link);
+      return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (link->ping_wanted) {
+        link->ping_wanted = false;
+        unsigned char frame[LWS_PRE + 1];
+        if (lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+        if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
+        return 0;
+      }
       if (!link->to_ws.empty()) {
         std::string& msg = link->to_ws.front();
         std::string frame(LWS_PRE, '\0');
@@ -350,10 +366,6 @@ Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options
   info.connect_timeout_secs = info.timeout_secs;
   if (!options.ca_file.empty()) info.client_ssl_ca_filepath = options.ca_file.c_str();
   info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;  // TLS 1.2 at least
-  static const lws_retry_bo_t kRetry = {
-      .retry_ms_table = nullptr, .retry_ms_table_count = 0, .conceal_count = 0,
-      .secs_since_valid_ping = 20, .secs_since_valid_hangup = 50, .jitter_percent = 0};
-  if (options.ping_interval_s > 0) info.retry_and_idle_policy = &kRetry;
   impl->context = lws_create_context(&info);
   if (!impl->context) {
     close(impl->listen_fd);

@@ -82,6 +82,19 @@ class Running:
         raise AssertionError(f"no matching JSON line within {timeout}s; got {self.lines}; "
                              f"exit={self.proc.poll()} stderr={self.stderr_now()}")
 
+    def read_for(self, seconds):
+        """Reads the JSON lines that arrive within `seconds` (none is fine)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._sel.select(timeout=left):
+                return
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                return
+            *whole, self._partial = (self._partial + chunk).split(b"\n")
+            self.lines += [json.loads(line) for line in whole if line.strip()]
+
     def stderr_now(self):
         if self.proc.poll() is None:
             return "<running>"

@@ -10,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -466,6 +467,96 @@ def test_stop_is_idempotent_and_kills_processes(monkeypatch):
     p.stop()
     assert not testpbx._pids_in_group(pid)
     assert not os.path.exists(rundir)
+
+
+def test_restart_keeps_ports_and_message_log(monkeypatch):
+    """halt()/start_again(): the same PBX comes back on the same ports with an
+    empty registrar; the message log runs on across the gap."""
+    monkeypatch.delenv("TESTPBX_KEEP", raising=False)
+    with TestPbx() as p:
+        ports = dict(p.ports)
+        contact = "sip:107@127.0.0.1:%d" % free_port(socket.SOCK_DGRAM)
+        register = ["-U", "-C", contact, "-x", "60", "-a", "secret107", "-u", "107",
+                    "-s", "sip:107@127.0.0.1:%d" % p.ports["udp"]]
+        assert sipsak(*register).returncode == 0
+        p.wait_for_bindings("107", 1, timeout=5)
+        before = p.mark()
+        old_pid = p.pid
+        p.halt()
+        assert not p.running() and not testpbx._pids_in_group(old_pid)
+        with pytest.raises(testpbx.PbxError):
+            p.halt()
+        p.start_again()
+        assert p.running() and p.pid != old_pid and p.ports == ports
+        assert p.bindings("107") == []
+        assert sipsak(*register).returncode == 0
+        p.wait_for_bindings("107", 1, timeout=5)
+        assert p.mark() > before
+        assert [m["method"] for m in p.messages()[:before]].count("REGISTER") >= 2
+        for t in ("tcp", "tls", "ws", "wss"):
+            socket.create_connection(("127.0.0.1", p.ports[t]), timeout=2).close()
+        with pytest.raises(testpbx.PbxError):
+            p.start_again()
+
+
+def _echo_server():
+    """A TCP echo server on 127.0.0.1 (for the proxy's self-test)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+    def echo(conn):
+        with conn:
+            while True:
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                conn.sendall(data)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return srv
+
+
+def test_tcp_proxy_relays_cuts_freezes_and_refuses():
+    from tcp_proxy import TcpProxy
+    srv = _echo_server()
+    try:
+        with TcpProxy(srv.getsockname()[1]) as proxy:
+            a = socket.create_connection(("127.0.0.1", proxy.port), timeout=2)
+            a.sendall(b"ping")
+            assert a.recv(16) == b"ping"
+            assert proxy.cut() == 1
+            assert a.recv(16) == b""  # closed, not left hanging
+            b = socket.create_connection(("127.0.0.1", proxy.port), timeout=2)
+            b.sendall(b"again")
+            assert b.recv(16) == b"again"
+            assert proxy.freeze() == 1
+            b.sendall(b"lost")
+            b.settimeout(0.5)
+            with pytest.raises(socket.timeout):
+                b.recv(16)  # silence, and the connection stays open
+            c = socket.create_connection(("127.0.0.1", proxy.port), timeout=2)
+            c.sendall(b"new")
+            assert c.recv(16) == b"new"  # only the old connections froze
+            proxy.refuse(True)
+            d = socket.create_connection(("127.0.0.1", proxy.port), timeout=2)
+            assert d.recv(16) == b""
+            assert proxy.accepted == 4
+            for s in (a, b, c, d):
+                s.close()
+    finally:
+        srv.close()
 
 
 def _env():

@@ -347,13 +347,18 @@ class TestPbx:
         self.cfg_file = os.path.join(self.rundir, "kamailio.cfg")
         with open(self.cfg_file, "w") as f:
             f.write(cfg)
+        with self._lock:
+            self._log_offset = os.path.getsize(self.log_file) if os.path.exists(self.log_file) else 0
+            self._parsed_cache = []
+        self._launch()
+
+    def _launch(self):
+        """Start Kamailio with the current config and wait until it serves
+        every port; the message log is appended to, not restarted."""
         for p in (self.ctl_socket, self.rpc_socket):
             if os.path.exists(p):
                 os.unlink(p)
         self._log_fh = open(self.log_file, "ab")
-        with self._lock:
-            self._log_offset = os.path.getsize(self.log_file)
-            self._parsed_cache = []
         cmd = [self.kamailio, "-DD", "-E", "-f", self.cfg_file, "-Y", self.rundir,
                "-w", self.rundir, "-P", os.path.join(self.rundir, "kamailio.pid"),
                "-m", str(self.shm_mb), "-M", str(self.pkg_mb)]
@@ -413,6 +418,35 @@ class TestPbx:
             except socket.timeout:
                 return False
             return data.startswith(b"SIP/2.0 200")
+
+    def halt(self, timeout=10.0):
+        """Stop Kamailio like a crash or an administrator would (SIGTERM; its
+        connections close), but keep the ports, the run directory and the
+        message log, so that start_again() brings the same PBX back."""
+        with self._lock:
+            if self.proc is None:
+                raise PbxError("not running")
+            self._kill(timeout)
+
+    def start_again(self):
+        """Start a halted PBX on the same ports.  The registrar is in memory,
+        so it starts empty; messages() and mark() continue across the gap."""
+        with self._lock:
+            if self.proc is not None:
+                raise PbxError("already running")
+            if not self.cfg_file or not os.path.exists(self.cfg_file):
+                raise PbxError("never started")
+            try:
+                self._launch()
+            except BaseException:
+                self._kill()
+                raise
+        return self
+
+    def restart(self):
+        """halt() and start_again()."""
+        self.halt()
+        return self.start_again()
 
     def stop(self, timeout=10.0):
         """Stop Kamailio (SIGTERM, SIGKILL after timeout).  Idempotent."""
