@@ -45,7 +45,8 @@ int to_port(const char* text) {
 }
 
 bool is_token_char(unsigned char c) {
-  return std::isalnum(c) || std::strchr("-.!%*_+`'~", c) != nullptr;
+  // (strchr finds the terminating NUL too: c == 0 is not a token char.)
+  return std::isalnum(c) || (c != 0 && std::strchr("-.!%*_+`'~", c) != nullptr);
 }
 
 // One word of an m= line: 0 media (token), 1 port (digits ["/" digits]),
@@ -101,6 +102,8 @@ bool media_lines_are_well_formed(const std::string& body) {
 
 Result<SdpAudio> parse_sdp(const std::string& body) {
   if (body.empty()) return Error::media("no SDP in the message");
+  // SDP is text; Sofia-SIP would silently stop at a NUL.
+  if (body.find('\0') != std::string::npos) return Error::media("malformed SDP: a NUL byte in the text");
   if (!media_lines_are_well_formed(body)) return Error::media("malformed SDP: an m= line has characters outside its grammar");
   std::unique_ptr<su_home_t, HomeDeleter> home(static_cast<su_home_t*>(su_home_new(sizeof(su_home_t))));
   if (!home) return Error::internal("out of memory");
