@@ -228,3 +228,60 @@ def test_websocket_close_code_is_named_in_the_error():
         server.close()
     assert_clean_failure(r, (4,))
     assert "WebSocket closed by server (code 1011)" in r.stderr
+
+
+class OldTlsServer:
+    """A TLS server that speaks at most TLS 1.1 (with the test PBX's valid
+    certificate) and records whether a handshake ever completed."""
+
+    def __init__(self, pbx):
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.load_cert_chain(pbx.cert_file, pbx.key_file)
+        self.ctx = ctx
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.handshakes = 0
+        self.attempts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.attempts += 1
+            conn.settimeout(2)
+            try:
+                with self.ctx.wrap_socket(conn, server_side=True):
+                    self.handshakes += 1
+            except (OSError, Exception):
+                pass
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=3)
+        self.sock.close()
+
+
+@pytest.mark.parametrize("scheme", ["tls", "wss"])
+def test_tls_below_1_2_is_refused(pbx, scheme):
+    server = OldTlsServer(pbx)
+    try:
+        url = ("sips:localhost:%d" if scheme == "tls" else "wss://localhost:%d/ws") % server.port
+        r = run(["--server", url, "--user", "101", "--domain", "pbx.test", "--ca-file", pbx.ca_file, "--timeout", "3",
+                 "--json", "register"], password="secret101", timeout=20)
+    finally:
+        server.close()
+    assert_clean_failure(r, (4,))
+    assert server.attempts >= 1, "sip-call never connected"
+    assert server.handshakes == 0
