@@ -71,20 +71,29 @@ bool field_is_well_formed(std::string_view word, int field) {
 }
 
 // RFC 4566: m=<media> <port>[/<n>] <proto> <fmt> ..., proto = token
-// *("/" token), fmt = token. Sofia-SIP 1.12.11's parser loops for ever,
-// allocating, on a format that starts outside the token grammar after a
-// transport it does not know ("m=audio 5000 FOO /x"; found by
-// tests/fuzz/fuzz_sdp), so such lines never reach it.
-bool media_lines_are_well_formed(const std::string& body) {
+// *("/" token), fmt = token, single spaces between. Sofia-SIP 1.12.11's
+// parser loops for ever, allocating, on m= lines that stray from this (a
+// format starting outside the token grammar, "m=audio 5000 FOO /x", or
+// tabs left after the transport; found by tests/fuzz/fuzz_sdp). So the text
+// it gets has every m= line checked and rewritten with single spaces, and
+// every line ended by CRLF (Sofia also ends lines at a bare CR or LF).
+// Returns false for an m= line that breaks the grammar.
+bool canonical_sdp(const std::string& body, std::string& out) {
+  out.clear();
+  out.reserve(body.size() + 16);
   size_t pos = 0;
   while (pos < body.size()) {
-    // Sofia-SIP ends a line at CR or LF alone, too.
     size_t eol = body.find_first_of("\r\n", pos);
     if (eol == std::string::npos) eol = body.size();
     std::string_view line(body.data() + pos, eol - pos);
     pos = eol + 1;
-    if (line.rfind("m=", 0) != 0) continue;
+    if (line.empty()) continue;
+    if (line.rfind("m=", 0) != 0) {
+      out.append(line).append("\r\n");
+      continue;
+    }
     line.remove_prefix(2);
+    out.append("m=");
     int field = 0;
     while (!line.empty()) {
       size_t space = line.find_first_of(" \t");
@@ -92,8 +101,10 @@ bool media_lines_are_well_formed(const std::string& body) {
       line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
       if (word.empty()) continue;
       if (!field_is_well_formed(word, field)) return false;
-      ++field;
+      if (field++ > 0) out.push_back(' ');
+      out.append(word);
     }
+    out.append("\r\n");
   }
   return true;
 }
@@ -104,11 +115,12 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
   if (body.empty()) return Error::media("no SDP in the message");
   // SDP is text; Sofia-SIP would silently stop at a NUL.
   if (body.find('\0') != std::string::npos) return Error::media("malformed SDP: a NUL byte in the text");
-  if (!media_lines_are_well_formed(body)) return Error::media("malformed SDP: an m= line has characters outside its grammar");
+  std::string text;
+  if (!canonical_sdp(body, text)) return Error::media("malformed SDP: an m= line has characters outside its grammar");
   std::unique_ptr<su_home_t, HomeDeleter> home(static_cast<su_home_t*>(su_home_new(sizeof(su_home_t))));
   if (!home) return Error::internal("out of memory");
   // sdp_f_mode_0000: c=0.0.0.0 is the old way of putting a call on hold.
-  sdp_parser_t* parser = sdp_parse(home.get(), body.data(), static_cast<issize_t>(body.size()),
+  sdp_parser_t* parser = sdp_parse(home.get(), text.data(), static_cast<issize_t>(text.size()),
                                    sdp_f_anynet | sdp_f_mode_0000);
   sdp_session_t* session = sdp_session(parser);
   if (!session) {
