@@ -97,6 +97,12 @@ void keep_all(SipAgent& agent, EventQueue& queue, Reporter& reporter, std::vecto
   }
 }
 
+std::string user_of(const std::vector<AccountRun>& runs, int account) {
+  for (const auto& r : runs)
+    if (r.id == account) return r.options.user;
+  return "account " + std::to_string(account);
+}
+
 // Un-REGISTERs every account with a binding, all at once, and waits for
 // their answers within `timeout`. Returns how many were removed.
 int unregister_all(SipAgent& agent, EventQueue& queue, Reporter& reporter, std::vector<AccountRun>& runs,
@@ -116,7 +122,7 @@ int unregister_all(SipAgent& agent, EventQueue& queue, Reporter& reporter, std::
     if (e.type != SipEventType::unregistered) continue;
     --pending;
     if (e.status >= 200 && e.status < 300) ++removed;
-    else reporter.warn(failure_message(e, "removing the binding of account " + std::to_string(e.account),
+    else reporter.warn(failure_message(e, "removing the binding of " + user_of(runs, e.account),
                                        runs.front().options.server.to_string()));
   }
   return removed;
