@@ -8,6 +8,10 @@
 
 namespace sipcall {
 
+// True when `user` may stand as the user part of a SIP URI as sip-call
+// writes it (no '@', no blanks).
+bool valid_user_part(const std::string& user);
+
 // Usage errors for bad flags; a network error when the host does not resolve.
 Result<AgentOptions> make_agent_options(const GlobalOptions& global);
 

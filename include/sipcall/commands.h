@@ -9,6 +9,10 @@
 namespace sipcall {
 
 ExitCode run_register(const GlobalOptions& global, const RegisterOptions& options, Reporter& reporter);
+// `register --accounts FILE`: every account of the file over one agent,
+// concurrently; exit 0 only when all registered, else the first failure's
+// code by file order.
+ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOptions& options, Reporter& reporter);
 ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Reporter& reporter);
 ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, Reporter& reporter);
 

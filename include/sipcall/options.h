@@ -27,6 +27,7 @@ struct GlobalOptions {
 struct RegisterOptions {
   bool keep = false;   // --keep: stay registered until SIGINT/SIGTERM
   int expires_s = 300; // --expires [s]
+  std::string accounts_file;  // --accounts FILE ("-" = stdin): register every account listed, at once
 };
 
 // Media settings shared by `dial` and `answer`.

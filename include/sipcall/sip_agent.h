@@ -35,6 +35,14 @@ struct AgentOptions {
   bool accept_calls = false;  // false: incoming INVITEs get 480 without an event
 };
 
+// One more identity registered over the agent's transport (add_account()).
+struct SipAccount {
+  std::string user;          // user part of the AOR and of the Contact
+  std::string auth_user;     // digest username; empty = user
+  std::string display_name;
+  std::string password;      // never logged
+};
+
 enum class SipEventType {
   trace,                // a message was sent or received (SipEvent::trace)
   registered,           // 2xx to REGISTER (also each refresh)
@@ -70,6 +78,9 @@ struct SipEvent {
   std::string body;          // SDP (or other body) of the message
   std::string peer;          // incoming_call: the caller's From, "Name <sip:user@host>"
   char dtmf = 0;             // dtmf_info: '0'-'9', '*', '#', 'A'-'D'
+  // registered, registration_failed, unregistered, connection_lost: which
+  // account (0 = the one of AgentOptions, else an add_account() id).
+  int account = 0;
 };
 
 // How long a keepalive ping may stay unanswered before the connection is
@@ -96,11 +107,19 @@ class SipAgent {
   // the registration's connection is lost. Calling it again after a
   // failure starts over with the same Call-ID, so the server updates the
   // binding it may still hold. A failed authentication is never retried.
-  void register_binding(int expires_s);
+  // `account` 0 is the one of AgentOptions; others come from add_account().
+  // Each account has its own handle, Call-ID, credentials and one
+  // authenticated retry, and its events carry its id.
+  void register_binding(int expires_s, int account = 0);
   // Removes only our own binding.
-  void unregister();
+  void unregister(int account = 0);
+  // Another identity on the same transport and connection, for registering
+  // many accounts from one process. Returns its id (1, 2, ...). A user that
+  // is already an account of this agent returns that account's id.
+  int add_account(const SipAccount& account);
   // Releases everything; shutdown_complete follows. A binding in force is
-  // un-REGISTERed first; a registration that is not is abandoned.
+  // un-REGISTERed first; a registration that is not is abandoned. This
+  // holds for every account.
   void shutdown();
 
   // Calls. Ids are small positive numbers, never reused within an agent.

@@ -21,6 +21,9 @@ std::string flow_label(std::string_view message);
 int response_status(std::string_view message);
 // Value of the CSeq header ("2 REGISTER"), empty if missing.
 std::string cseq(std::string_view message);
+// Value of the first header called `name` or its `compact` form (case
+// insensitive: "call-id", "i"), empty if missing.
+std::string header_value(std::string_view message, std::string_view name, std::string_view compact = {});
 
 // Returns the message with secrets removed: the digest response, nonce-bound
 // cnonce and any password-like parameter become "<redacted>". Used for every

@@ -40,13 +40,6 @@ Result<std::string> resolve(const std::string& host, Transport transport) {
   return std::string(buf);
 }
 
-bool valid_user(const std::string& u) {
-  if (u.empty()) return false;
-  for (unsigned char c : u)
-    if (!(std::isalnum(c) || std::strchr("-_.!~*'()&=+$,;?/%#", c))) return false;
-  return true;
-}
-
 // The source address the kernel would pick towards `server`: UDP "connect"
 // sends nothing, it only routes.
 std::string local_address_towards(const std::string& server, uint16_t port) {
@@ -86,6 +79,13 @@ std::string local_address_towards(const std::string& server, uint16_t port) {
 
 }  // namespace
 
+bool valid_user_part(const std::string& u) {
+  if (u.empty()) return false;
+  for (unsigned char c : u)
+    if (!(std::isalnum(c) || std::strchr("-_.!~*'()&=+$,;?/%#", c))) return false;
+  return true;
+}
+
 Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
   AgentOptions o;
   if (g.server.empty()) return Error::usage("--server is required (e.g. wss://pbx.example.com/ws)");
@@ -101,7 +101,7 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
     if (domain.empty()) domain = user.substr(at + 1);
     user = user.substr(0, at);
   }
-  if (!valid_user(user)) return Error::usage("invalid --user '" + g.user + "'");
+  if (!valid_user_part(user)) return Error::usage("invalid --user '" + g.user + "'");
   if (domain.empty()) domain = o.server.host;
   o.user = user;
   o.domain = domain;

@@ -157,6 +157,10 @@ CLI::App* setup_register(CLI::App& app, ParsedArgs& a) {
   cmd->add_flag("--keep", a.reg.keep, "stay registered (refreshing) until SIGINT/SIGTERM, then unregister");
   cmd->add_option("--expires", a.reg.expires_s, "requested registration lifetime in seconds")
       ->default_val(300)->check(CLI::Range(1, 86400));
+  cmd->add_option("--accounts", a.reg.accounts_file,
+                  "register every account of FILE at once, one 'EXT PASSWORD [AUTH_ID]' a line (- = stdin); "
+                  "excludes --user and --password")
+      ->type_name("FILE");
   return cmd;
 }
 
@@ -209,21 +213,32 @@ int run_cli(int argc, char** argv) {
     }
   }
 
+  // The accounts file brings every user and password itself.
+  if (reg->parsed() && !a.reg.accounts_file.empty() &&
+      (app.get_option("--user")->count() > 0 || !a.password_flag.empty() || !a.password_file.empty())) {
+    std::cerr << "sip-call: --accounts excludes --user, --password and --password-file (see sip-call --help)\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+
   Reporter reporter(a.global.json, a.global.verbose);
   // Before the password: listing devices must never prompt for one.
   if (devices->parsed()) return static_cast<int>(run_devices(reporter));
-  auto password = load_password(a.password_flag, a.password_file, true);
-  if (!password.ok()) {
-    reporter.line("sip-call: " + password.error().message());
-    return static_cast<int>(password.error().code());
+  bool many_accounts = reg->parsed() && !a.reg.accounts_file.empty();
+  if (!many_accounts) {
+    auto password = load_password(a.password_flag, a.password_file, true);
+    if (!password.ok()) {
+      reporter.line("sip-call: " + password.error().message());
+      return static_cast<int>(password.error().code());
+    }
+    a.global.password = password.value();
+    reporter.add_secret(a.global.password);
   }
-  a.global.password = password.value();
-  reporter.add_secret(a.global.password);
   if (password_on_command_line)
     reporter.warn("--password is visible to other local users; use SIP_CALL_PASSWORD or --password-file");
   if (a.global.insecure) reporter.warn("TLS certificate verification is disabled (--insecure)");
 
   install_signal_handlers();
+  if (many_accounts) return static_cast<int>(run_register_accounts(a.global, a.reg, reporter));
   if (reg->parsed()) return static_cast<int>(run_register(a.global, a.reg, reporter));
   if (dial->parsed()) return static_cast<int>(run_dial(a.global, a.dial, reporter));
   if (answer->parsed()) return static_cast<int>(run_answer(a.global, a.answer, reporter));

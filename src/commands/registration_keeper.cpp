@@ -21,10 +21,12 @@ std::string seconds(long ms) {
 }  // namespace
 
 RegistrationKeeper::RegistrationKeeper(SipAgent& agent, Reporter& reporter, const AgentOptions& account,
-                                       int expires_s, BackoffPolicy policy)
-    : agent_(agent), reporter_(reporter), account_(account), expires_s_(expires_s), policy_(policy) {}
+                                       int expires_s, BackoffPolicy policy, int account_id)
+    : agent_(agent), reporter_(reporter), account_(account), expires_s_(expires_s), policy_(policy),
+      account_id_(account_id) {}
 
 bool RegistrationKeeper::on_event(const SipEvent& e) {
+  if (e.account != account_id_) return false;
   switch (e.type) {
     case SipEventType::registered:
       if (state_ == State::registered) {
@@ -102,7 +104,7 @@ void RegistrationKeeper::schedule_retry(const std::string& why, bool say_why) {
 void RegistrationKeeper::start_attempt() {
   state_ = State::attempting;
   due_ = Clock::now() + kAttemptLimit;
-  agent_.register_binding(expires_s_);
+  agent_.register_binding(expires_s_, account_id_);
 }
 
 void RegistrationKeeper::poll() {

@@ -30,8 +30,10 @@ class RegistrationKeeper {
  public:
   // Starts in the registered state: the first REGISTER (register_and_wait)
   // succeeded. `account` and `reporter` must outlive the keeper.
+  // `account_id` is the agent's account (SipAgent::add_account) it keeps;
+  // `account` then carries that account's user and password.
   RegistrationKeeper(SipAgent& agent, Reporter& reporter, const AgentOptions& account, int expires_s,
-                     BackoffPolicy policy = {});
+                     BackoffPolicy policy = {}, int account_id = 0);
 
   // Give it every event the command does not handle itself; events about
   // other things are ignored. Returns true when the event was about the
@@ -63,6 +65,7 @@ class RegistrationKeeper {
   const AgentOptions& account_;
   int expires_s_;
   BackoffPolicy policy_;
+  int account_id_;
   std::mt19937 random_{std::random_device{}()};
 
   State state_ = State::registered;

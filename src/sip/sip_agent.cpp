@@ -12,7 +12,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <deque>
 #include <map>
+#include <unordered_set>
+#include <vector>
 
 #include <openssl/x509.h>
 #include <sofia-sip/msg_header.h>
@@ -50,6 +53,9 @@ std::string seconds_text(int ms) {
 
 }  // namespace
 
+// Room for every REGISTER of a large accounts file plus their retries.
+constexpr unsigned kSendQueueMessages = 16384;
+
 int keepalive_pong_ms(int keepalive_ms) { return std::min(keepalive_ms, 10000); }
 
 struct SipAgent::Impl {
@@ -57,21 +63,33 @@ struct SipAgent::Impl {
   SipListener* listener = nullptr;
   su_root_t* root = nullptr;
   nua_t* nua = nullptr;
-  nua_handle_t* registration = nullptr;
   std::unique_ptr<WsBridge> bridge;
   std::string tls_dir;  // holds cafile.pem for Sofia's TLS (it wants a directory)
 
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   SofiaTraceParser trace_parser;
-  // The last response that really arrived, to tell it from one Sofia made up.
-  int last_rx_status = 0;
-  std::string last_rx_cseq;
-  std::string sent_contact;  // Contact URI of our last REGISTER
-  std::string register_call_id;     // of our binding, once one was granted
-  unsigned long register_cseq = 0;  // highest CSeq of a REGISTER sent
-  bool register_auth_sent = false;
-  bool binding_in_force = false;  // between a 2xx to REGISTER and the un-REGISTER or a failure
+  // Responses that really arrived ("status cseq call-id"), to tell them
+  // from ones Sofia made up. Not just the last one: a stream read may hold
+  // many, all traced before the first is handed to us. Oldest dropped first.
+  std::unordered_set<std::string> received;
+  std::deque<std::string> received_order;
+  static constexpr size_t kReceivedKept = 4096;
   bool shutdown_done = false;
+
+  // One per account; the index is the account id (0: AgentOptions' own).
+  struct Registration {
+    SipAccount account;
+    nua_handle_t* handle = nullptr;
+    std::string sent_contact;  // Contact URI of our last REGISTER
+    std::string call_id;       // of our binding, once one was granted
+    unsigned long cseq = 0;    // highest CSeq of a REGISTER sent
+    bool auth_sent = false;
+    bool in_force = false;     // between a 2xx to REGISTER and the un-REGISTER or a failure
+    bool leaving = false;      // unregister() called: its connection no longer matters
+  };
+  std::vector<Registration> registrations;
+  std::map<nua_handle_t*, int> registration_of;  // handle -> account id
+  std::map<std::string, int> account_of_user;    // AOR user -> account id
   // The connection of the last successful REGISTER, watched for its loss.
   tport_t* primary = nullptr;  // any primary of our stack, to look connections up from
   tport_t* watched = nullptr;  // referenced while watched
@@ -90,10 +108,12 @@ struct SipAgent::Impl {
   void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                     tagi_t const* tags);
   void on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
+  void note_register_sent(const SipTrace& trace);
+  std::string aor_of(const std::string& user) const;
   bool from_network(int status, sip_t const* sip) const;
   std::string transport_detail() const;
-  int granted_expires(sip_t const* sip) const;
-  bool authenticate(nua_handle_t* nh, sip_t const* sip);
+  int granted_expires(const Registration& r, sip_t const* sip) const;
+  bool authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account);
   void on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                      tagi_t const* tags);
   void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
@@ -170,18 +190,17 @@ void SipAgent::Impl::on_log_text(const char* fmt, va_list ap) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
     if (!trace.outgoing) {
       if (int status = response_status(trace.text)) {
-        last_rx_status = status;
-        last_rx_cseq = cseq(trace.text);
+        std::string key = std::to_string(status) + " " + cseq(trace.text) + " " + header_value(trace.text, "call-id", "i");
+        if (received.insert(key).second) {
+          received_order.push_back(std::move(key));
+          if (received_order.size() > kReceivedKept) {
+            received.erase(received_order.front());
+            received_order.pop_front();
+          }
+        }
       }
     } else if (start_line(trace.text).rfind("REGISTER ", 0) == 0) {
-      register_cseq = std::max(register_cseq, std::strtoul(cseq(trace.text).c_str(), nullptr, 10));
-      auto pos = trace.text.find("\r\nContact:");
-      if (pos == std::string::npos) pos = trace.text.find("\r\nm:");
-      if (pos != std::string::npos) {
-        auto lt = trace.text.find('<', pos), gt = trace.text.find('>', pos);
-        auto eol = trace.text.find("\r\n", pos + 2);
-        if (lt != std::string::npos && gt != std::string::npos && gt < eol) sent_contact = trace.text.substr(lt + 1, gt - lt - 1);
-      }
+      note_register_sent(trace);
     }
     SipEvent e;
     e.type = SipEventType::trace;
@@ -190,10 +209,31 @@ void SipAgent::Impl::on_log_text(const char* fmt, va_list ap) {
   }
 }
 
+// Which account a REGISTER we sent belongs to: its To user (one account per
+// user). Its CSeq and Contact are what nua does not tell us.
+void SipAgent::Impl::note_register_sent(const SipTrace& trace) {
+  std::string to = header_value(trace.text, "to", "t");
+  auto scheme = to.find("sip:");
+  if (scheme == std::string::npos) scheme = to.find("sips:");
+  if (scheme == std::string::npos) return;
+  auto begin = to.find(':', scheme) + 1;
+  auto at = to.find('@', begin);
+  if (at == std::string::npos) return;
+  auto it = account_of_user.find(to.substr(begin, at - begin));
+  if (it == account_of_user.end()) return;
+  Registration& r = registrations[static_cast<size_t>(it->second)];
+  r.cseq = std::max(r.cseq, std::strtoul(cseq(trace.text).c_str(), nullptr, 10));
+  std::string contact = header_value(trace.text, "contact", "m");
+  auto lt = contact.find('<'), gt = contact.find('>');
+  if (lt != std::string::npos && gt != std::string::npos && lt < gt) r.sent_contact = contact.substr(lt + 1, gt - lt - 1);
+}
+
 bool SipAgent::Impl::from_network(int status, sip_t const* sip) const {
   if (!sip || !sip->sip_cseq) return false;
-  std::string expected = std::to_string(sip->sip_cseq->cs_seq) + " " + (sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "");
-  return last_rx_status == status && last_rx_cseq == expected;
+  std::string key = std::to_string(status) + " " + std::to_string(sip->sip_cseq->cs_seq) + " " +
+                    (sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "") + " " +
+                    (sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
+  return received.count(key) > 0;
 }
 
 std::string SipAgent::Impl::transport_detail() const {
@@ -244,14 +284,19 @@ void SipAgent::Impl::on_connection_closed(int error) {
       e.detail = "no answer to a keepalive within " + seconds_text(keepalive_pong_ms(options.keepalive_ms));
     else e.detail = std::strerror(error);
   }
-  emit(std::move(e));
+  // Every binding in force went over this one connection.
+  for (size_t id = 0; id < registrations.size(); ++id) {
+    if (!registrations[id].in_force || registrations[id].leaving) continue;
+    e.account = static_cast<int>(id);
+    emit(e);
+  }
 }
 
-int SipAgent::Impl::granted_expires(sip_t const* sip) const {
+int SipAgent::Impl::granted_expires(const Registration& r, sip_t const* sip) const {
   if (!sip) return -1;
   for (sip_contact_t const* m = sip->sip_contact; m; m = m->m_next) {
     char* uri = url_as_string(nullptr, m->m_url);
-    bool ours = uri && (sent_contact.empty() || sent_contact == uri);
+    bool ours = uri && (r.sent_contact.empty() || r.sent_contact == uri);
     su_free(nullptr, uri);
     if (ours && m->m_expires) return std::atoi(m->m_expires);
   }
@@ -259,12 +304,12 @@ int SipAgent::Impl::granted_expires(sip_t const* sip) const {
   return -1;
 }
 
-bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip) {
+bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account) {
   msg_auth_t const* challenge = sip->sip_www_authenticate ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
   if (!challenge || !challenge->au_scheme) return false;
   char const* realm = msg_params_find(challenge->au_params, "realm=");
   std::string credentials = std::string(challenge->au_scheme) + ":" + (realm ? realm : "\"\"") + ":" +
-                            (options.auth_user.empty() ? options.user : options.auth_user) + ":" + options.password;
+                            (account.auth_user.empty() ? account.user : account.auth_user) + ":" + account.password;
   nua_authenticate(nh, NUTAG_AUTH(credentials.c_str()), TAG_END());
   // Scrub our copy; Sofia keeps its own in the handle's memory home.
   std::fill(credentials.begin(), credentials.end(), '\0');
@@ -274,29 +319,34 @@ bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip) {
 void SipAgent::Impl::on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
                                           sip_t const* sip) {
   if (status < 200) return;
+  auto known = registration_of.find(nh);
+  if (known == registration_of.end()) return;  // a handle we already released
+  Registration& r = registrations[static_cast<size_t>(known->second)];
   bool network = from_network(status, sip);
-  if ((status == 401 || status == 407) && network && sip && !register_auth_sent && !options.password.empty()) {
-    register_auth_sent = authenticate(nh, sip);
-    if (register_auth_sent) return;
+  if ((status == 401 || status == 407) && network && sip && !r.auth_sent && !r.account.password.empty()) {
+    r.auth_sent = authenticate(nh, sip, r.account);
+    if (r.auth_sent) return;
   }
   SipEvent e;
+  e.account = known->second;
   e.status = status;
   e.phrase = phrase;
   e.from_network = network;
   if (!network) e.detail = transport_detail();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
-    binding_in_force = false;
+    r.in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;
-    e.expires_s = granted_expires(sip);
-    register_auth_sent = false;  // a refresh may be challenged again with a new nonce
-    binding_in_force = true;
-    if (sip && sip->sip_call_id && sip->sip_call_id->i_id) register_call_id = sip->sip_call_id->i_id;
+    e.expires_s = granted_expires(r, sip);
+    r.auth_sent = false;  // a refresh may be challenged again with a new nonce
+    r.in_force = true;
+    r.leaving = false;
+    if (sip && sip->sip_call_id && sip->sip_call_id->i_id) r.call_id = sip->sip_call_id->i_id;
     watch_connection();
   } else {
     e.type = SipEventType::registration_failed;
-    binding_in_force = false;
+    r.in_force = false;
   }
   emit(std::move(e));
 }
@@ -354,7 +404,7 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
       } else if (status < 300) {
         emit_call(SipEventType::call_answered, call.id, status, phrase, sip);
       } else if ((status == 401 || status == 407) && !call.auth_sent && !options.password.empty() && sip &&
-                 from_network(status, sip) && (call.auth_sent = authenticate(nh, sip))) {
+                 from_network(status, sip) && (call.auth_sent = authenticate(nh, sip, registrations[0].account))) {
         // resent with credentials; the next response decides
       } else {
         emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
@@ -434,7 +484,8 @@ SipAgent::Impl::~Impl() {
   // objects then still hang off the root: leave both to process exit rather
   // than free memory Sofia still uses.
   if (nua && shutdown_done) {
-    if (registration) nua_handle_destroy(registration);
+    for (auto& r : registrations)
+      if (r.handle) nua_handle_destroy(r.handle);
     for (auto& [nh, call] : calls) nua_handle_destroy(nh);
     nua_destroy(nua);
     nua = nullptr;
@@ -454,6 +505,9 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->listener = &listener;
+  impl->registrations.push_back({});
+  impl->registrations[0].account = {options.user, options.auth_user, options.display_name, options.password};
+  impl->account_of_user[options.user] = 0;
 
   // Messages are traced through su_log_default; Sofia's own debug chatter is
   // not for users (it may also echo parts of requests).
@@ -552,6 +606,10 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       TPTAG_LOG(1),
       // A closed connection fails the transaction now, not after timer F.
       TPTAG_SDWN_ERROR(1),
+      // Messages waiting for a connection (or its send buffer) queue in the
+      // transport; Sofia's default of 64 fails the rest of a burst, such as
+      // register --accounts sending every REGISTER at once [messages].
+      TPTAG_QUEUESIZE(kSendQueueMessages),
       TAG_IF(keepalive, TPTAG_KEEPALIVE(static_cast<unsigned>(options.keepalive_ms))),
       TAG_IF(keepalive, TPTAG_PINGPONG(static_cast<unsigned>(keepalive_pong_ms(options.keepalive_ms)))),
       TAG_END());
@@ -572,41 +630,68 @@ SipAgent::~SipAgent() = default;
 
 void SipAgent::run_for(int ms) { su_root_step(impl_->root, ms); }
 
-std::string SipAgent::aor() const { return "sip:" + impl_->options.user + "@" + url_host(impl_->options.domain); }
+std::string SipAgent::Impl::aor_of(const std::string& user) const { return "sip:" + user + "@" + url_host(options.domain); }
 
-void SipAgent::register_binding(int expires_s) {
+std::string SipAgent::aor() const { return impl_->aor_of(impl_->options.user); }
+
+int SipAgent::add_account(const SipAccount& account) {
   auto& i = *impl_;
-  std::string to = aor();
+  auto [it, added] = i.account_of_user.emplace(account.user, static_cast<int>(i.registrations.size()));
+  if (!added) return it->second;
+  i.registrations.push_back({});
+  i.registrations.back().account = account;
+  return it->second;
+}
+
+void SipAgent::register_binding(int expires_s, int account) {
+  auto& i = *impl_;
+  if (account < 0 || static_cast<size_t>(account) >= i.registrations.size()) return;
+  Impl::Registration& r = i.registrations[static_cast<size_t>(account)];
+  std::string to = i.aor_of(r.account.user);
   std::string registrar = "sip:" + url_host(i.options.domain);
-  std::string from = i.options.display_name.empty() ? "<" + to + ">"
-                                                    : "\"" + i.options.display_name + "\" <" + to + ">";
+  std::string from = r.account.display_name.empty() ? "<" + to + ">"
+                                                    : "\"" + r.account.display_name + "\" <" + to + ">";
   // Registering again after a failure: nua would number the new REGISTER
   // from a counter that its refreshes and authenticated retries do not
   // advance, so its CSeq could repeat one the registrar has seen. A new
   // handle with the binding's Call-ID and the next CSeq updates the binding
   // the registrar may still hold, in order (RFC 3261 10.2).
   std::string call_id, next_cseq;
-  if (i.registration && !i.register_call_id.empty()) {
-    nua_handle_destroy(i.registration);
-    i.registration = nullptr;
-    call_id = i.register_call_id;
-    next_cseq = std::to_string(i.register_cseq + 1) + " REGISTER";
+  if (r.handle && !r.call_id.empty()) {
+    i.registration_of.erase(r.handle);
+    nua_handle_destroy(r.handle);
+    r.handle = nullptr;
+    call_id = r.call_id;
+    next_cseq = std::to_string(r.cseq + 1) + " REGISTER";
   }
-  if (!i.registration)
-    i.registration = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(to.c_str()), SIPTAG_FROM_STR(from.c_str()),
-                                TAG_IF(!call_id.empty(), SIPTAG_CALL_ID_STR(call_id.c_str())), TAG_END());
-  i.register_auth_sent = false;
+  if (!r.handle) {
+    // The Contact's user is the account's (nua's default is account 0's).
+    r.handle = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(to.c_str()), SIPTAG_FROM_STR(from.c_str()),
+                          TAG_IF(account != 0, NUTAG_M_USERNAME(r.account.user.c_str())),
+                          TAG_IF(account != 0 && !r.account.display_name.empty(),
+                                 NUTAG_M_DISPLAY(r.account.display_name.c_str())),
+                          TAG_IF(!call_id.empty(), SIPTAG_CALL_ID_STR(call_id.c_str())), TAG_END());
+    i.registration_of[r.handle] = account;
+  }
+  r.auth_sent = false;
+  r.leaving = false;
   std::string expires = std::to_string(expires_s);
-  nua_register(i.registration, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
+  nua_register(r.handle, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
                TAG_IF(!next_cseq.empty(), SIPTAG_CSEQ_STR(next_cseq.c_str())), TAG_END());
 }
 
-void SipAgent::unregister() {
+void SipAgent::unregister(int account) {
   auto& i = *impl_;
-  if (!i.registration) return;
-  i.unwatch_connection();  // its loss no longer matters
-  i.register_auth_sent = false;
-  nua_unregister(i.registration, TAG_END());
+  if (account < 0 || static_cast<size_t>(account) >= i.registrations.size()) return;
+  Impl::Registration& r = i.registrations[static_cast<size_t>(account)];
+  if (!r.handle) return;
+  r.leaving = true;
+  r.auth_sent = false;
+  // The connection's loss matters no more once no binding stays.
+  bool any_kept = false;
+  for (const auto& other : i.registrations) any_kept = any_kept || (other.in_force && !other.leaving);
+  if (!any_kept) i.unwatch_connection();
+  nua_unregister(r.handle, TAG_END());
 }
 
 void SipAgent::shutdown() {
@@ -615,9 +700,11 @@ void SipAgent::shutdown() {
   // the shutdown busy for 30 s and left nua and its root to leak at exit.
   // Without a binding in force there is nothing to un-REGISTER: drop it.
   auto& i = *impl_;
-  if (i.registration && !i.binding_in_force) {
-    nua_handle_destroy(i.registration);
-    i.registration = nullptr;
+  for (auto& r : i.registrations) {
+    if (!r.handle || r.in_force) continue;
+    i.registration_of.erase(r.handle);
+    nua_handle_destroy(r.handle);
+    r.handle = nullptr;
   }
   // Sofia frees its transports at shutdown, references or not.
   i.unwatch_connection();

@@ -84,23 +84,32 @@ std::string flow_label(std::string_view message) {
   return std::string(line);
 }
 
-std::string cseq(std::string_view message) {
+std::string header_value(std::string_view message, std::string_view name, std::string_view compact) {
   size_t pos = 0;
   while (pos < message.size()) {
     auto eol = message.find('\n', pos);
     auto line = message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
     if (line.empty() || line == "\r") break;
-    if (starts_with_ci(line, "cseq:")) {
-      auto v = line.substr(5);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
-      return std::string(v);
+    auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      auto field = line.substr(0, colon);
+      while (!field.empty() && (field.back() == ' ' || field.back() == '\t')) field.remove_suffix(1);
+      bool match = (field.size() == name.size() && starts_with_ci(field, name)) ||
+                   (!compact.empty() && field.size() == compact.size() && starts_with_ci(field, compact));
+      if (match) {
+        auto v = line.substr(colon + 1);
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.remove_suffix(1);
+        return std::string(v);
+      }
     }
     if (eol == std::string_view::npos) break;
     pos = eol + 1;
   }
   return {};
 }
+
+std::string cseq(std::string_view message) { return header_value(message, "cseq"); }
 
 std::string redact_sip_message(std::string_view message) {
   std::string out;

@@ -39,6 +39,7 @@ import row_dial  # noqa: E402
 import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
+import row_scale  # noqa: E402
 from measure import failed, run_process, sample_of, summarize  # noqa: E402
 from testpbx import TestPbx  # noqa: E402
 
@@ -47,6 +48,7 @@ ROWS = {
     "dial": row_dial,
     "media": row_media,
     "latency": row_latency,
+    "scale": row_scale,
 }
 MIN_RUNS = 5
 DEFAULT_RUNS = 10

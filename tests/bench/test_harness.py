@@ -21,6 +21,7 @@ import row_dial  # noqa: E402
 import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
+import row_scale  # noqa: E402
 from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, run_process, sample_of,  # noqa: E402
                      start_process, summarize)
 
@@ -88,6 +89,19 @@ def test_register_targets_not_met_without_figures():
     assert met["sip-call wss median <= 40 ms"] is True
     assert met["sip-call wss faster than JsSIP wss"] is False
     assert met["sip-call udp within 1.5x of sipsak udp"] is False
+
+
+def test_scale_memory_per_registration_and_target():
+    def rss(mb):
+        return summarize([Sample(mb)] * 5)
+    summaries = {("scale: RSS held", "sip-call", "ws x1"): rss(10.0),
+                 ("scale: RSS held", "sip-call", "ws x1000"): rss(60.0)}
+    assert row_scale.per_registration_kb(summaries, 1000) == pytest.approx(51.2)
+    assert row_scale.per_registration_kb(summaries, 500) is None
+    assert dict(row_scale.targets(summaries))["1,000 registrations over ws in one process: RSS < 200 MB"] is True
+    summaries[("scale: RSS held", "sip-call", "ws x1000")] = rss(250.0)
+    assert dict(row_scale.targets(summaries))["1,000 registrations over ws in one process: RSS < 200 MB"] is False
+    assert dict(row_scale.targets({}))["1,000 registrations over ws in one process: RSS < 200 MB"] is False
 
 
 needs_gnu_time = pytest.mark.skipif(not os.access(GNU_TIME, os.X_OK), reason="GNU time not installed")
