@@ -28,16 +28,16 @@ def echo_headers(request):
     return "\r\n".join(keep)
 
 
-class UdpReplier:
-    """Answers every datagram with reply(request_text) -> bytes (or None)."""
+class _SocketThread:
+    """A bound loopback socket served by a thread of its own until close()."""
 
-    def __init__(self, reply):
-        self.reply = reply
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    def __init__(self, sock):
+        self.sock = sock
         self.sock.bind(("127.0.0.1", 0))
+        if sock.type == socket.SOCK_STREAM:
+            self.sock.listen(8)
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
-        self.requests = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
@@ -45,19 +45,31 @@ class UdpReplier:
     def _loop(self):
         while not self._stop.is_set():
             try:
-                data, peer = self.sock.recvfrom(65535)
+                self._serve_once()
             except socket.timeout:
                 continue
-            text = data.decode(errors="replace")
-            self.requests.append(text)
-            out = self.reply(text)
-            if out:
-                self.sock.sendto(out, peer)
 
     def close(self):
         self._stop.set()
-        self._thread.join(timeout=2)
+        self._thread.join(timeout=3)
         self.sock.close()
+
+
+class UdpReplier(_SocketThread):
+    """Answers every datagram with reply(request_text) -> bytes (or None)."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.requests = []
+        super().__init__(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+
+    def _serve_once(self):
+        data, peer = self.sock.recvfrom(65535)
+        text = data.decode(errors="replace")
+        self.requests.append(text)
+        out = self.reply(text)
+        if out:
+            self.sock.sendto(out, peer)
 
     def url(self):
         return "sip:127.0.0.1:%d;transport=udp" % self.port
@@ -230,7 +242,7 @@ def test_websocket_close_code_is_named_in_the_error():
     assert "WebSocket closed by server (code 1011)" in r.stderr
 
 
-class OldTlsServer:
+class OldTlsServer(_SocketThread):
     """A TLS server that speaks at most TLS 1.1 (with the test PBX's valid
     certificate) and records whether a handshake ever completed."""
 
@@ -242,35 +254,19 @@ class OldTlsServer:
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
         ctx.load_cert_chain(pbx.cert_file, pbx.key_file)
         self.ctx = ctx
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
         self.handshakes = 0
         self.attempts = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
+        super().__init__(socket.socket())
 
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            self.attempts += 1
-            conn.settimeout(2)
-            try:
-                with self.ctx.wrap_socket(conn, server_side=True):
-                    self.handshakes += 1
-            except (OSError, Exception):
-                pass
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(timeout=3)
-        self.sock.close()
+    def _serve_once(self):
+        conn, _ = self.sock.accept()
+        self.attempts += 1
+        conn.settimeout(2)
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True):
+                self.handshakes += 1
+        except OSError:
+            pass
 
 
 @pytest.mark.parametrize("scheme", ["tls", "wss"])
