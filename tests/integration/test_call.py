@@ -444,9 +444,20 @@ def test_early_media_is_heard_before_the_answer(pbx, tmp_path):
 def test_hold_and_resume_by_re_invite(pbx):
     replies = []
 
+    def reinvite(callee, sdp, cseq):
+        # The PBX may relay our ACK after the next re-INVITE (its workers
+        # race); the caller then answers 500 with Retry-After (RFC 3261
+        # 14.2), and like a phone we try again.
+        for attempt in range(5):
+            reply = callee.reinvite(sdp, cseq + attempt)
+            if reply.status != 500:
+                break
+            time.sleep(0.2)
+        return reply
+
     def hold_then_resume(callee, invite):
-        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10))
-        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendrecv\r\n"), 11))
+        replies.append(reinvite(callee, pcmu_sdp(callee.port, "a=sendonly\r\n"), 10))
+        replies.append(reinvite(callee, pcmu_sdp(callee.port, "a=sendrecv\r\n"), 20))
 
     callee = ScriptedCallee(pbx, "156", pcmu_sdp, in_call=hold_then_resume)
     callee.stream_tone(800)
