@@ -31,6 +31,10 @@ struct SdpAudio {
   int ptime_ms = 0;             // a=ptime; 0 = absent
   media::Direction direction = media::Direction::sendrecv;
   std::vector<SdpFormat> formats;  // in m= line order
+  // The offer's other streams (video, a second audio...), as the m= lines
+  // an answer must carry to refuse them (port 0, RFC 3264 6), in order.
+  std::vector<std::string> rejected_before;  // m= lines before this stream
+  std::vector<std::string> rejected_after;   // m= lines after it
 };
 
 // Parses an SDP body. Error::media with the parser's reason for text that
@@ -47,6 +51,10 @@ struct LocalMedia {
   int ptime_ms = 20;
   media::Direction direction = media::Direction::sendrecv;  // what we do
   bool rtcp_mux = false;   // answer a=rtcp-mux (only when the offer had it)
+  // When answering: the offer's other streams, refused in place (from
+  // SdpAudio::rejected_before/after), so the answer has as many m= lines.
+  std::vector<std::string> rejected_before;
+  std::vector<std::string> rejected_after;
 };
 
 // The codecs a user allows, in preference order: "opus", "pcmu", "pcma".

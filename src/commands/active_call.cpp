@@ -69,6 +69,8 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     if (peer_sends(params_.direction) && !was_sending) media_expected_since_ = Clock::now();
     local_.direction = answer_direction(params_.direction);
     local_.rtcp_mux = params_.rtcp_mux;
+    local_.rejected_before = offer.value().rejected_before;
+    local_.rejected_after = offer.value().rejected_after;
     reporter_.line(std::string("re-INVITE: peer is ") +
                    (params_.direction == media::Direction::sendrecv ? "active" : "on hold") + ", codec " +
                    params_.codec.name);

@@ -65,6 +65,7 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
   bool delayed_offer = e.body.empty();
   std::vector<SdpFormat> formats;
   Result<media::MediaParams> params = media::MediaParams{};
+  LocalMedia local;
   if (delayed_offer) {
     formats = offer_formats(codecs);
   } else {
@@ -72,8 +73,9 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
     if (!offer.ok()) return fail(ExitCode::media_failure, "unusable SDP offer: " + offer.error().message(), 488);
     params = answer_offer(offer.value(), codecs, formats);
     if (!params.ok()) return fail(ExitCode::media_failure, params.error().message(), 488);
+    local.rejected_before = offer.value().rejected_before;
+    local.rejected_after = offer.value().rejected_after;
   }
-  LocalMedia local;
   auto media = open_call_media(options.call, route_address, local);
   if (!media.ok()) return fail(media.error().code(), media.error().message(), 500);
   auto audio = open_call_audio(options.call, options.echo, numbered_path(options.call.record_file, number), reporter);

@@ -132,8 +132,9 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
     << "o=sip-call " << local.session_id << ' ' << local.version << " IN " << family << ' ' << local.address << "\r\n"
     << "s=sip-call\r\n"
     << "c=IN " << family << ' ' << local.address << "\r\n"
-    << "t=0 0\r\n"
-    << "m=audio " << local.rtp_port << " RTP/AVP";
+    << "t=0 0\r\n";
+  for (const auto& line : local.rejected_before) s << line << "\r\n";
+  s << "m=audio " << local.rtp_port << " RTP/AVP";
   for (const auto& f : formats) s << ' ' << f.payload_type;
   s << "\r\n";
   for (const auto& f : formats) {
@@ -146,6 +147,7 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
   if (local.rtcp_mux) s << "a=rtcp-mux\r\n";
   else s << "a=rtcp:" << local.rtcp_port << "\r\n";
   s << "a=" << direction_attribute(local.direction) << "\r\n";
+  for (const auto& line : local.rejected_after) s << line << "\r\n";
   return s.str();
 }
 

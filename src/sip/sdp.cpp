@@ -109,6 +109,27 @@ bool canonical_sdp(const std::string& body, std::string& out) {
   return true;
 }
 
+// An offered stream refused in an answer: same media and transport, port 0
+// and one of its formats (RFC 3264 6: the line stays, the stream does not).
+std::string rejected_line(const sdp_media_t* m) {
+  std::string line = "m=";
+  line += m->m_type_name ? m->m_type_name : "unknown";
+  line += " 0 ";
+  line += m->m_proto_name ? m->m_proto_name : "RTP/AVP";
+  if (m->m_rtpmaps) line += " " + std::to_string(m->m_rtpmaps->rm_pt);
+  else if (m->m_format && m->m_format->l_text) line += std::string(" ") + m->m_format->l_text;
+  else line += " 0";
+  return line;
+}
+
+bool other_is_before(const sdp_session_t* session, const sdp_media_t* other, const sdp_media_t* chosen) {
+  for (const sdp_media_t* m = session->sdp_media; m; m = m->m_next) {
+    if (m == chosen) return false;
+    if (m == other) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<SdpAudio> parse_sdp(const std::string& body) {
@@ -131,6 +152,9 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
 
   const sdp_media_t* m = session->sdp_media;
   while (m && m->m_type != sdp_media_audio) m = m->m_next;
+  std::vector<std::string> before, after;
+  for (const sdp_media_t* other = session->sdp_media; other; other = other->m_next)
+    if (other != m) (other_is_before(session, other, m) ? before : after).push_back(rejected_line(other));
   Result<SdpAudio> result = Error::media("SDP has no audio stream");
   if (m && m->m_proto != sdp_proto_rtp) {
     result = Error::media(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
@@ -158,6 +182,8 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
       if (rm->rm_fmtp) f.fmtp = rm->rm_fmtp;
       audio.formats.push_back(std::move(f));
     }
+    audio.rejected_before = std::move(before);
+    audio.rejected_after = std::move(after);
     if (audio.address.empty() && audio.port != 0) result = Error::media("SDP has no connection address (c=)");
     else result = std::move(audio);
   }

@@ -536,3 +536,29 @@ def test_password_never_appears_in_a_verbose_call(pbx, tmp_path):
                                                                                    'response="<redacted>"')
     for text in (out, err, json.dumps(p.lines)):
         assert secret not in text
+
+
+def test_answer_refuses_video_in_place(pbx):
+    """An offer with video and audio gets an answer with the same m= lines:
+    video refused with port 0, audio accepted (RFC 3264 6)."""
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000", "--duration", "1s"]) as callee:
+        with SipClient(pbx, "udp", "158") as caller:
+            offer = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                     "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                     "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+            uri = "sip:%s@%s" % (CALLEE, pbx.domain)
+            ok, _ = caller.request("INVITE", uri, uri, body=offer, extra=["Content-Type: application/sdp"],
+                                   timeout=10)
+            assert ok.status == 200
+            lines = [l for l in ok.body.splitlines() if l.startswith("m=")]
+            assert lines[0] == "m=video 0 RTP/AVP 96", ok.body
+            assert lines[1].startswith("m=audio ") and not lines[1].startswith("m=audio 0 "), ok.body
+            contact = ok.get("contact")
+            target = contact[contact.index("<") + 1:contact.index(">")]
+            ack = ["ACK %s SIP/2.0" % target, "Via: %s" % caller.via(), "Max-Forwards: 70",
+                   "From: %s" % ok.get("from"), "To: %s" % ok.get("to"), "Call-ID: %s" % ok.get("call-id"),
+                   "CSeq: %d ACK" % ok.cseq] + ["Route: %s" % r for r in reversed(ok.get_all("record-route"))]
+            caller.tp.send("\r\n".join(ack + ["Content-Length: 0"]) + "\r\n\r\n")
+            bye = caller.wait_request("BYE", timeout=10)  # the callee hangs up after --duration
+            caller.reply(bye, 200, "OK")
+        finish(callee)

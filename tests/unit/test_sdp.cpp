@@ -580,3 +580,38 @@ TEST_SUITE("sdp") {
     }
   }
 }
+
+TEST_SUITE("sdp") {
+  TEST_CASE("sdp::parse_sdp and build_sdp keep the offer's other streams, refused in place") {
+    const std::string offer =
+        "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+        "m=video 6000 RTP/AVP 96 97\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 H264/90000\r\n"
+        "m=audio 5004 RTP/AVP 0\r\n"
+        "m=application 7000 UDP/BFCP *\r\n";
+    auto parsed = parse_sdp(offer);
+    REQUIRE(parsed.ok());
+    CHECK(parsed->rejected_before == std::vector<std::string>{"m=video 0 RTP/AVP 96"});
+    CHECK(parsed->rejected_after == std::vector<std::string>{"m=application 0 UDP/BFCP *"});
+
+    LocalMedia local;
+    local.address = "192.0.2.9";
+    local.rtp_port = 10000;
+    local.rtcp_port = 10001;
+    local.rejected_before = parsed->rejected_before;
+    local.rejected_after = parsed->rejected_after;
+    std::vector<SdpFormat> formats;
+    REQUIRE(answer_offer(parsed.value(), {"pcmu"}, formats).ok());
+    std::string answer = build_sdp(local, formats);
+    auto video = answer.find("m=video 0 RTP/AVP 96\r\n");
+    auto audio = answer.find("m=audio 10000 RTP/AVP 0");
+    auto app = answer.find("m=application 0 UDP/BFCP *\r\n");
+    REQUIRE(video != std::string::npos);
+    REQUIRE(audio != std::string::npos);
+    REQUIRE(app != std::string::npos);
+    CHECK(video < audio);
+    CHECK(audio < app);
+    auto again = parse_sdp(answer);
+    REQUIRE(again.ok());
+    CHECK(again->port == 10000);
+  }
+}
