@@ -87,6 +87,8 @@ bool canonical_sdp(const std::string& body, std::string& out) {
     if (eol == std::string::npos) eol = body.size();
     std::string_view line(body.data() + pos, eol - pos);
     pos = eol + 1;
+    // Sofia skips blanks before a field letter, so " m=..." is an m= line.
+    line.remove_prefix(std::min(line.size(), line.find_first_not_of(" \t")));
     if (line.empty()) continue;
     if (line.rfind("m=", 0) != 0) {
       out.append(line).append("\r\n");
