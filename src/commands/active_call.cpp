@@ -115,13 +115,11 @@ void ActiveCall::abandon(bool answered, Clock::duration timeout) {
 CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other) {
   auto answered_at = Clock::now();
   media_expected_since_ = answered_at;
-  auto hang_up_at = answered_at + (options_.duration_s > 0 ? std::chrono::duration_cast<Clock::duration>(
-                                                                  std::chrono::duration<double>(options_.duration_s))
-                                                            : Clock::duration(kMaxCall));
+  auto hang_up_at =
+      answered_at + (options_.duration_s > 0 ? from_seconds(options_.duration_s) : Clock::duration(kMaxCall));
   // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
   std::string info_digits_left;
-  auto next_dtmf_at = answered_at + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(options_.dtmf_delay_s));
+  auto next_dtmf_at = answered_at + from_seconds(options_.dtmf_delay_s);
   bool dtmf_pending = !options_.dtmf.empty();
   if (dtmf_pending && !options_.dtmf_info && params_.telephone_event_pt < 0)
     reporter_.warn("the peer did not accept telephone-event; sending DTMF as SIP INFO");
@@ -261,6 +259,8 @@ Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& 
   return media;
 }
 
+namespace {
+
 JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
   JsonObject m;
   const auto& s = r.stats;
@@ -300,6 +300,20 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
     text += buf;
   }
   return text;
+}
+
+}  // namespace
+
+void add_call_report(JsonObject& report, const CallResult& r, const media::MediaParams& params) {
+  report.add("media", media_report(r, params)).add("dtmf_sent", r.dtmf_sent).add("dtmf_received", r.dtmf_received);
+}
+
+void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
+                        const std::string& peer) {
+  reporter.line(media_summary(r, params));
+  if (!r.dtmf_received.empty()) reporter.line("DTMF received: " + r.dtmf_received);
+  reporter.line((r.hangup_by == "remote" ? peer + " hung up" : std::string("hung up")) + " after " +
+                std::to_string(r.duration_ms) + " ms");
 }
 
 }  // namespace sipcall

@@ -99,9 +99,13 @@ Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const
 Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& options,
                                                              const std::string& route_address, LocalMedia& local);
 
-// Report fields for a call's media and DTMF.
-JsonObject media_report(const CallResult& r, const media::MediaParams& params);
-// "audio: opus/48000 pt 111, sent 500, received 498 packets (0.4 % lost), jitter 1.2 ms, RTT 0.3 ms, MOS 4.41"
-std::string media_summary(const CallResult& r, const media::MediaParams& params);
+// Adds a finished call's "media", "dtmf_sent" and "dtmf_received" fields.
+void add_call_report(JsonObject& report, const CallResult& r, const media::MediaParams& params);
+// The human lines after a call: "audio: opus/48000 pt 111, sent 500,
+// received 498 packets (0.4 % lost), jitter 1.2 ms, RTT 0 ms, MOS 4.41",
+// the tone check, DTMF received and "<who> hung up after N ms"; `peer`
+// names the far end ("the far end", "the caller").
+void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
+                        const std::string& peer);
 
 }  // namespace sipcall

@@ -12,6 +12,10 @@ long ms_since(Clock::time_point t) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
 }
 
+Clock::duration from_seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
 namespace {
 
 // "-> INVITE sip:102@pbx.test", "<- 180 Ringing", "<- 200 OK (BYE)".

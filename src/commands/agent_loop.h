@@ -16,6 +16,8 @@ namespace sipcall {
 using Clock = std::chrono::steady_clock;
 
 long ms_since(Clock::time_point t);
+// A flag's seconds (fractions allowed) as a clock duration.
+Clock::duration from_seconds(double s);
 
 // A command's final report: the fields it gathered, then result, exit code,
 // error and total time, written once by finish().

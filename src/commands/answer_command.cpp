@@ -20,10 +20,6 @@ namespace {
 // Registration lifetime asked for [s]; nua refreshes well before.
 constexpr int kAnswerExpires_s = 300;
 
-Clock::duration seconds(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-
 // heard.wav, heard-2.wav, heard-3.wav ...: one file per call.
 std::string numbered_path(const std::string& path, int call_number) {
   if (path.empty() || call_number <= 1) return path;
@@ -92,7 +88,7 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
   };
 
   agent.respond(e.call, 180);
-  auto answer_at = Clock::now() + seconds(options.answer_delay_s);
+  auto answer_at = Clock::now() + from_seconds(options.answer_delay_s);
   int signals_at_start = signals_received();
   for (;;) {
     SipEvent ev;
@@ -131,16 +127,13 @@ JsonObject Answerer::handle(const SipEvent& e, int number, CallResult& result) {
   reporter.line("answered call " + std::to_string(number) + ", " + params.value().codec.name + " with " +
                 params.value().remote_address + ":" + std::to_string(params.value().remote_rtp_port));
   result = call.run(timeout, signals_at_start, busy_for_others);
-  reporter.line(media_summary(result, call.params()));
-  if (!result.dtmf_received.empty()) reporter.line("DTMF received: " + result.dtmf_received);
-  reporter.line(std::string(result.hangup_by == "remote" ? "the caller hung up" : "hung up") + " after " +
-                std::to_string(result.duration_ms) + " ms");
+  print_call_summary(reporter, result, call.params(), "the caller");
   if (!result.error.empty()) reporter.line("sip-call: call " + std::to_string(number) + ": " + result.error);
   r.add("result", result.code == ExitCode::ok ? "ok" : "error").add("exit_code", static_cast<int>(result.code));
   if (!result.error.empty()) r.add("error", result.error);
-  return r.add("hangup_by", result.hangup_by).add("call_ms", result.duration_ms)
-      .add("media", media_report(result, call.params()))
-      .add("dtmf_sent", result.dtmf_sent).add("dtmf_received", result.dtmf_received);
+  r.add("hangup_by", result.hangup_by).add("call_ms", result.duration_ms);
+  add_call_report(r, result, call.params());
+  return r;
 }
 
 }  // namespace
@@ -165,7 +158,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   }
 
   EventQueue queue(reporter, true);
-  auto timeout = seconds(global.timeout_s);
+  auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());
   SipAgent& agent = *created.value();
@@ -185,11 +178,11 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   Answerer answerer{agent, queue, reporter, options, codecs, ao.local_address, timeout, keeper};
   ExitCode code = ExitCode::ok;
   std::string error;
-  std::string calls_json;
+  std::vector<JsonObject> call_reports;
   int calls = 0, failed = 0;
   auto idle_since = Clock::now();
   while ((options.calls == 0 || calls < options.calls) && !keeper.failure()) {
-    auto deadline = options.idle_timeout_s > 0 ? idle_since + seconds(options.idle_timeout_s) : Clock::now() + std::chrono::hours(24);
+    auto deadline = options.idle_timeout_s > 0 ? idle_since + from_seconds(options.idle_timeout_s) : Clock::now() + std::chrono::hours(24);
     SipEvent e;
     Wait w = wait_event(agent, queue, e, keeper.deadline(deadline), true, 0);
     if (w == Wait::signal) break;
@@ -207,7 +200,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
     CallResult result;
     JsonObject r = answerer.handle(e, ++calls, result);
     reporter.event(JsonObject().add("event", "call").add("call", r));
-    calls_json += (calls_json.empty() ? "" : ",") + r.str();
+    call_reports.push_back(r);
     if (result.code != ExitCode::ok) {
       ++failed;
       if (code == ExitCode::ok) code = result.code, error = "call " + std::to_string(calls) + ": " + result.error;
@@ -215,7 +208,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
     if (signals_received() > 0) break;
     idle_since = Clock::now();
   }
-  report.add("calls_answered", calls).add("calls_failed", failed).add_raw("calls", "[" + calls_json + "]")
+  report.add("calls_answered", calls).add("calls_failed", failed).add("calls", call_reports)
       .add("reconnects", keeper.reconnects());
   if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
   wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);

@@ -16,10 +16,6 @@ namespace sipcall {
 
 namespace {
 
-Clock::duration seconds(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-}
-
 std::string json_int_array(const std::vector<int>& values) {
   std::string out = "[";
   for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
@@ -47,7 +43,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   if (!media.ok()) return out.finish(media.error().code(), media.error().message());
 
   EventQueue queue(reporter, true);
-  auto timeout = seconds(global.timeout_s);
+  auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());
   SipAgent& agent = *created.value();
@@ -92,7 +88,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   ExitCode code = ExitCode::ok;
   std::string error;
   bool answered = false, ended = false;
-  auto ring_deadline = t_invite + seconds(options.ring_timeout_s);
+  auto ring_deadline = t_invite + from_seconds(options.ring_timeout_s);
   auto apply_sdp = [&](const std::string& body) -> Error {
     auto answer = parse_sdp(body);
     if (!answer.ok()) return answer.error();
@@ -164,12 +160,8 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     error = result.error;
     report.add("hangup_by", result.hangup_by);
     timings.add("call_ms", result.duration_ms);
-    reporter.line(media_summary(result, call.params()));
-    if (!result.dtmf_received.empty()) reporter.line("DTMF received: " + result.dtmf_received);
-    reporter.line(std::string(result.hangup_by == "remote" ? "the far end hung up" : "hung up") + " after " +
-                  std::to_string(result.duration_ms) + " ms");
-    report.add("media", media_report(result, call.params()))
-        .add("dtmf_sent", result.dtmf_sent).add("dtmf_received", result.dtmf_received);
+    print_call_summary(reporter, result, call.params(), "the far end");
+    add_call_report(report, result, call.params());
   }
   report.add_raw("statuses", json_int_array(statuses));
   wind_down(agent, queue, reporter, registered, timeout, server, report, timings);
