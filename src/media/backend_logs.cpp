@@ -16,6 +16,7 @@
 #include "backend_logs.h"
 
 #include <alsa/asoundlib.h>
+#include <dlfcn.h>
 #include <jack/jack.h>
 
 #include <cstdarg>
@@ -31,13 +32,22 @@ namespace {
 // on PortAudio's callback thread, which must not allocate.
 thread_local char last_alsa[256];
 
+// Both libraries are loaded with PortAudio (portaudio_library.cpp), not
+// linked: their hooks are looked up in the copies PortAudio brought in.
+decltype(&snd_strerror) alsa_strerror = nullptr;
+
+template <typename Fn>
+Fn loaded_symbol(void* library, const char* name) {
+  return library ? reinterpret_cast<Fn>(dlsym(library, name)) : nullptr;
+}
+
 void keep_alsa_message(const char*, int, const char*, int err, const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
   int n = std::vsnprintf(last_alsa, sizeof last_alsa, fmt, args);
   va_end(args);
-  if (err != 0 && n >= 0 && static_cast<size_t>(n) < sizeof last_alsa)
-    std::snprintf(last_alsa + n, sizeof last_alsa - static_cast<size_t>(n), ": %s", snd_strerror(err));
+  if (err != 0 && alsa_strerror && n >= 0 && static_cast<size_t>(n) < sizeof last_alsa)
+    std::snprintf(last_alsa + n, sizeof last_alsa - static_cast<size_t>(n), ": %s", alsa_strerror(err));
 }
 
 void ignore_jack_message(const char*) {}
@@ -47,9 +57,19 @@ void ignore_jack_message(const char*) {}
 void silence_audio_backend_logs() {
   static std::once_flag once;
   std::call_once(once, [] {
-    snd_lib_error_set_handler(&keep_alsa_message);
-    jack_set_error_function(&ignore_jack_message);
-    jack_set_info_function(&ignore_jack_message);
+    // RTLD_NOLOAD: a library PortAudio did not bring (a build without
+    // JACK) is simply not there to silence.
+    void* alsa = dlopen("libasound.so.2", RTLD_NOW | RTLD_NOLOAD);
+    void* jack = dlopen("libjack.so.0", RTLD_NOW | RTLD_NOLOAD);
+    alsa_strerror = loaded_symbol<decltype(&snd_strerror)>(alsa, "snd_strerror");
+    if (auto set = loaded_symbol<decltype(&snd_lib_error_set_handler)>(alsa, "snd_lib_error_set_handler"))
+      set(&keep_alsa_message);
+    if (auto set = loaded_symbol<decltype(&jack_set_error_function)>(jack, "jack_set_error_function"))
+      set(&ignore_jack_message);
+    if (auto set = loaded_symbol<decltype(&jack_set_info_function)>(jack, "jack_set_info_function"))
+      set(&ignore_jack_message);
+    // The references taken here keep both libraries loaded for good, which
+    // PortAudio's own reference does anyway.
   });
 }
 

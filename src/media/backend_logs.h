@@ -8,7 +8,9 @@
 namespace sipcall::media {
 
 // Routes ALSA's and JACK's library messages away from stderr, for the whole
-// process; call before the first Pa_Initialize. Idempotent, thread-safe.
+// process; called by portaudio_library.cpp once PortAudio (and with it
+// ALSA and JACK) is loaded, before the first Pa_Initialize. Idempotent,
+// thread-safe.
 // ALSA's last message per thread is kept (below); JACK's are dropped, since
 // PortAudio only ever uses JACK when a server answers.
 void silence_audio_backend_logs();

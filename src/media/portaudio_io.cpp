@@ -11,24 +11,33 @@
 #include <type_traits>
 
 #include "backend_logs.h"
+#include "portaudio_library.h"
 #include "sipcall/media/resampler.h"
 #include "sipcall/media/spsc_ring.h"
 
 namespace sipcall::media {
 
 namespace {
+// What PaLibrary reports when libportaudio.so.2 itself cannot be loaded;
+// outside PortAudio's own error codes, which are all negative.
+constexpr PaError kNotLoaded = 1;
+
+// The loaded library; only valid once a PaLibrary has succeeded.
+const PortAudioApi& portaudio() { return *portaudio_api(); }
+
 // Pa_Initialize is reference counted by PortAudio; one guard per user.
-// ALSA and JACK are silenced first: Pa_Initialize probes every host API,
-// and each one that finds nothing says so on stderr.
+// Loading the library silences ALSA and JACK first: Pa_Initialize probes
+// every host API, and each one that finds nothing says so on stderr.
 struct PaLibrary {
-  PaError err = initialise();
+  std::string load_error;
+  PaError err = initialise(load_error);
   ~PaLibrary() {
-    if (err == paNoError) Pa_Terminate();
+    if (err == paNoError) portaudio().Terminate();
   }
-  static PaError initialise() {
-    silence_audio_backend_logs();
+  static PaError initialise(std::string& load_error) {
+    if (!portaudio_api(&load_error)) return kNotLoaded;
     forget_alsa_message();
-    return Pa_Initialize();
+    return portaudio().Initialize();
   }
 };
 
@@ -36,13 +45,19 @@ struct PaLibrary {
 // API's (its error text, or ALSA's last message since the caller's
 // forget_alsa_message()) are what tells the user why.
 std::string pa_error_text(PaError err) {
-  std::string text = Pa_GetErrorText(err);
-  const PaHostErrorInfo* host = err == paUnanticipatedHostError ? Pa_GetLastHostErrorInfo() : nullptr;
+  std::string text = portaudio().GetErrorText(err);
+  const PaHostErrorInfo* host = err == paUnanticipatedHostError ? portaudio().GetLastHostErrorInfo() : nullptr;
   if (host && host->errorText && *host->errorText)
     text += std::string(" (") + host->errorText + ")";
   else if (const std::string alsa = last_alsa_message(); !alsa.empty())
     text += " (ALSA: " + alsa + ")";
   return text;
+}
+
+// Why a PaLibrary failed, for the user.
+std::string library_error_text(const PaLibrary& lib) {
+  if (lib.err == kNotLoaded) return "cannot load PortAudio (" + lib.load_error + ")";
+  return "PortAudio: " + pa_error_text(lib.err);
 }
 
 std::string lower(std::string s) {
@@ -54,23 +69,23 @@ int channels_of(const PaDeviceInfo* d, bool input) { return input ? d->maxInputC
 
 Result<PaDeviceIndex> find_device(const std::string& spec, bool input) {
   const char* kind = input ? "input" : "output";
-  const PaDeviceIndex count = Pa_GetDeviceCount();
+  const PaDeviceIndex count = portaudio().GetDeviceCount();
   if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
   if (spec.empty() || spec == "default") {
-    const PaDeviceIndex d = input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice();
+    const PaDeviceIndex d = input ? portaudio().GetDefaultInputDevice() : portaudio().GetDefaultOutputDevice();
     if (d == paNoDevice) return Error::media(std::string("no default audio ") + kind + " device");
     return d;
   }
   if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
     const int index = std::stoi(spec);
     if (index >= count) return Error::media("audio device " + spec + " does not exist (see `sip-call devices`)");
-    if (channels_of(Pa_GetDeviceInfo(index), input) < 1)
+    if (channels_of(portaudio().GetDeviceInfo(index), input) < 1)
       return Error::media("audio device " + spec + " has no " + kind + " channels");
     return index;
   }
   std::vector<PaDeviceIndex> partial;
   for (PaDeviceIndex i = 0; i < count; ++i) {
-    const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+    const PaDeviceInfo* d = portaudio().GetDeviceInfo(i);
     if (!d || channels_of(d, input) < 1) continue;
     if (spec == d->name) return i;
     if (lower(d->name).find(lower(spec)) != std::string::npos) partial.push_back(i);
@@ -109,8 +124,8 @@ struct PortAudioStream {
   Error close() {
     if (!pa) return {};
     forget_alsa_message();
-    Pa_StopStream(pa);
-    const PaError err = Pa_CloseStream(pa);
+    portaudio().StopStream(pa);
+    const PaError err = portaudio().CloseStream(pa);
     pa = nullptr;
     if (err != paNoError) return Error::media("closing audio device '" + device + "': " + pa_error_text(err));
     return {};
@@ -153,11 +168,10 @@ struct PortAudioStream {
 namespace {
 Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bool input) {
   auto lib_check = std::make_unique<PaLibrary>();
-  if (lib_check->err != paNoError)
-    return Error::media(std::string("PortAudio: ") + pa_error_text(lib_check->err));
+  if (lib_check->err != paNoError) return Error::media(library_error_text(*lib_check));
   auto index = find_device(spec, input);
   if (!index.ok()) return index.error();
-  const PaDeviceInfo* info = Pa_GetDeviceInfo(*index);
+  const PaDeviceInfo* info = portaudio().GetDeviceInfo(*index);
   const std::string label = spec.empty() ? std::string("default (") + info->name + ")" : spec;
   forget_alsa_message();  // what probing the devices said is not about this one
 
@@ -169,7 +183,7 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
   const PaStreamParameters* in_params = input ? &params : nullptr;
   const PaStreamParameters* out_params = input ? nullptr : &params;
   double rate = kPcmRate;
-  if (Pa_IsFormatSupported(in_params, out_params, rate) != paFormatIsSupported) rate = info->defaultSampleRate;
+  if (portaudio().IsFormatSupported(in_params, out_params, rate) != paFormatIsSupported) rate = info->defaultSampleRate;
 
   auto s = std::make_unique<PortAudioStream>(static_cast<size_t>(rate) / 50 * 10);  // 200 ms of slack
   s->input = input;
@@ -180,9 +194,9 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
     if (!r.ok()) return r.error();
     s->resampler.emplace(std::move(r.value()));
   }
-  PaError err = Pa_OpenStream(&s->pa, in_params, out_params, rate, paFramesPerBufferUnspecified, paClipOff,
+  PaError err = portaudio().OpenStream(&s->pa, in_params, out_params, rate, paFramesPerBufferUnspecified, paClipOff,
                               &PortAudioStream::callback, s.get());
-  if (err == paNoError) err = Pa_StartStream(s->pa);
+  if (err == paNoError) err = portaudio().StartStream(s->pa);
   if (err != paNoError) {
     s->close();
     return Error::media("cannot open audio device '" + label + "': " + pa_error_text(err));
@@ -193,16 +207,16 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
 
 Result<std::vector<AudioDeviceInfo>> list_devices() {
   PaLibrary lib;
-  if (lib.err != paNoError) return Error::media(std::string("PortAudio: ") + pa_error_text(lib.err));
-  const PaDeviceIndex count = Pa_GetDeviceCount();
+  if (lib.err != paNoError) return Error::media(library_error_text(lib));
+  const PaDeviceIndex count = portaudio().GetDeviceCount();
   if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
   std::vector<AudioDeviceInfo> out;
   for (PaDeviceIndex i = 0; i < count; ++i) {
-    const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+    const PaDeviceInfo* d = portaudio().GetDeviceInfo(i);
     if (!d) continue;
-    const PaHostApiInfo* api = Pa_GetHostApiInfo(d->hostApi);
+    const PaHostApiInfo* api = portaudio().GetHostApiInfo(d->hostApi);
     out.push_back({i, d->name, api ? api->name : "", d->maxInputChannels, d->maxOutputChannels,
-                   d->defaultSampleRate, i == Pa_GetDefaultInputDevice(), i == Pa_GetDefaultOutputDevice()});
+                   d->defaultSampleRate, i == portaudio().GetDefaultInputDevice(), i == portaudio().GetDefaultOutputDevice()});
   }
   return out;
 }
