@@ -1,63 +1,38 @@
 #include "sipcall/media/wav_file.h"
 
-#include <sndfile.h>
-
 #include <algorithm>
 #include <deque>
 #include <optional>
 #include <string>
 
 #include "sipcall/media/resampler.h"
+#include "sound_file.h"
 
 namespace sipcall::media {
 
 namespace {
-struct SndfileCloser {
-  void operator()(SNDFILE* f) const { sf_close(f); }
-};
-using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
-
 // Reads up to `frames` frames, averaging channels to mono. `interleaved`
 // is scratch space kept by the caller: a looping file shorter than one
 // block is read hundreds of times per 20 ms frame, and allocating and
 // zeroing a whole block each time cost far more than the reading (2 s of a
 // 2-frame, 34-channel file took 10 s in the instrumented fuzz build).
-std::vector<int16_t> read_mono(SNDFILE* f, int channels, sf_count_t frames, std::vector<int16_t>& interleaved) {
-  interleaved.resize(static_cast<size_t>(frames * channels));
-  const sf_count_t got = sf_readf_short(f, interleaved.data(), frames);
-  std::vector<int16_t> mono(static_cast<size_t>(std::max<sf_count_t>(got, 0)));
+std::vector<int16_t> read_mono(SoundFileReader& f, size_t frames, std::vector<int16_t>& interleaved) {
+  const auto channels = static_cast<size_t>(f.channels());
+  interleaved.resize(frames * channels);
+  std::vector<int16_t> mono(f.read(interleaved.data(), frames));
   for (size_t i = 0; i < mono.size(); ++i) {
     int sum = 0;
-    for (int c = 0; c < channels; ++c) sum += interleaved[i * static_cast<size_t>(channels) + static_cast<size_t>(c)];
-    mono[i] = static_cast<int16_t>(sum / channels);
+    for (size_t c = 0; c < channels; ++c) sum += interleaved[i * channels + c];
+    mono[i] = static_cast<int16_t>(sum / static_cast<int>(channels));
   }
   return mono;
 }
 
-// What a file's header may claim. Every read allocates rate/50 frames of
-// all channels, so a 2 KB WAV claiming 100 MHz and 1024 channels made each
-// 20 ms tick allocate 4 GB; real recordings stay far below these.
-constexpr int kMaxFileRate = 384000;  // [Hz]
-constexpr int kMaxFileChannels = 64;
-constexpr sf_count_t kReadBlock = 4096;  // [frames] per read in read_wav
-
-Result<std::pair<SndfilePtr, SF_INFO>> open_for_reading(const std::string& path) {
-  SF_INFO info{};
-  SndfilePtr f(sf_open(path.c_str(), SFM_READ, &info));
-  if (!f) return Error::usage("cannot read audio file '" + path + "': " + sf_strerror(nullptr));
-  if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0)
-    return Error::usage("audio file '" + path + "' contains no audio");
-  if (info.samplerate > kMaxFileRate || info.channels > kMaxFileChannels)
-    return Error::usage("audio file '" + path + "' claims " + std::to_string(info.samplerate) + " Hz and " +
-                        std::to_string(info.channels) + " channels (at most " + std::to_string(kMaxFileRate) +
-                        " Hz and " + std::to_string(kMaxFileChannels) + " channels are supported)");
-  return std::make_pair(std::move(f), info);
-}
+constexpr size_t kReadBlock = 4096;  // [frames] per read in read_wav
 }  // namespace
 
 struct WavFileSource::State {
-  SndfilePtr file;
-  SF_INFO info{};
+  std::unique_ptr<SoundFileReader> file;
   Resampler resampler;
   std::deque<int16_t> fifo;          // 48 kHz samples not yet handed out
   std::vector<int16_t> interleaved;  // read_mono's scratch space
@@ -67,12 +42,11 @@ WavFileSource::WavFileSource(std::unique_ptr<State> state, bool loop) : state_(s
 WavFileSource::~WavFileSource() = default;
 
 Result<std::unique_ptr<WavFileSource>> WavFileSource::open(const std::string& path, bool loop) {
-  auto opened = open_for_reading(path);
+  auto opened = open_sound_file(path);
   if (!opened.ok()) return opened.error();
-  auto resampler = Resampler::create(opened->second.samplerate, kPcmRate);
+  auto resampler = Resampler::create(opened.value()->rate(), kPcmRate);
   if (!resampler.ok()) return Error::usage("audio file '" + path + "': " + resampler.error().message());
-  auto state = std::unique_ptr<State>(
-      new State{std::move(opened->first), opened->second, std::move(resampler.value()), {}, {}});
+  auto state = std::unique_ptr<State>(new State{std::move(opened.value()), std::move(resampler.value()), {}, {}});
   return std::unique_ptr<WavFileSource>(new WavFileSource(std::move(state), loop));
 }
 
@@ -80,16 +54,16 @@ PcmFrame WavFileSource::read() {
   State& s = *state_;
   // One frame of file audio, plus a little so the resampler's rounding
   // never leaves us short.
-  const sf_count_t block = s.info.samplerate / 50 + 2;
+  const auto block = static_cast<size_t>(s.file->rate() / 50 + 2);
   int empty_reads = 0;
   while (s.fifo.size() < kFrameSamples && !finished_) {
-    std::vector<int16_t> mono = read_mono(s.file.get(), s.info.channels, block, s.interleaved);
+    std::vector<int16_t> mono = read_mono(*s.file, block, s.interleaved);
     if (mono.empty()) {
       if (!loop_ || ++empty_reads > 1) {  // a second empty read after rewinding: give up
         finished_ = true;
         break;
       }
-      sf_seek(s.file.get(), 0, SEEK_SET);
+      s.file->rewind();
       continue;
     }
     empty_reads = 0;
@@ -104,8 +78,7 @@ PcmFrame WavFileSource::read() {
 }
 
 struct WavFileSink::State {
-  std::string path;
-  SndfilePtr file;
+  std::unique_ptr<RiffWavWriter> file;
   WavSinkOptions options;
   std::optional<Resampler> down_received;  // 48 kHz -> file rate
   std::optional<Resampler> down_sent;
@@ -118,15 +91,10 @@ WavFileSink::~WavFileSink() { close(); }
 Result<std::unique_ptr<WavFileSink>> WavFileSink::open(const std::string& path, WavSinkOptions options) {
   if (options.sample_rate != kPcmRate && options.sample_rate != 8000)
     return Error::usage("recording '" + path + "': sample rate must be 48000 or 8000");
-  SF_INFO info{};
-  info.samplerate = options.sample_rate;
-  info.channels = options.stereo_both ? 2 : 1;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SndfilePtr f(sf_open(path.c_str(), SFM_WRITE, &info));
-  if (!f) return Error::usage("cannot create recording '" + path + "': " + sf_strerror(nullptr));
+  auto f = RiffWavWriter::create(path, options.sample_rate, options.stereo_both ? 2 : 1);
+  if (!f.ok()) return f.error();
   auto state = std::make_unique<State>();
-  state->path = path;
-  state->file = std::move(f);
+  state->file = std::move(f.value());
   state->options = options;
   if (options.sample_rate != kPcmRate) {
     auto a = Resampler::create(kPcmRate, options.sample_rate);
@@ -152,7 +120,7 @@ void WavFileSink::write(const PcmFrame& received) {
   };
   std::vector<int16_t> right = fit(s.down_received, received);
   if (!s.options.stereo_both) {
-    sf_writef_short(s.file.get(), right.data(), static_cast<sf_count_t>(right.size()));
+    s.file->write(right.data(), right.size());
     return;
   }
   std::vector<int16_t> left = fit(s.down_sent, s.last_sent.empty() ? PcmFrame(kFrameSamples, 0) : s.last_sent);
@@ -162,33 +130,32 @@ void WavFileSink::write(const PcmFrame& received) {
     both[2 * i] = left[i];
     both[2 * i + 1] = right[i];
   }
-  sf_writef_short(s.file.get(), both.data(), static_cast<sf_count_t>(frame_len));
+  s.file->write(both.data(), frame_len);
 }
 
 Error WavFileSink::close() {
   if (!state_->file) return {};
-  sf_write_sync(state_->file.get());
-  const int rc = sf_close(state_->file.release());
-  if (rc != 0) return Error::media("closing recording '" + state_->path + "': " + sf_error_number(rc));
-  return {};
+  Error err = state_->file->close();
+  state_->file.reset();
+  return err;
 }
 
 Result<WavData> read_wav(const std::string& path) {
-  auto opened = open_for_reading(path);
+  auto opened = open_sound_file(path);
   if (!opened.ok()) return opened.error();
-  const SF_INFO& info = opened->second;
-  const auto ch = static_cast<size_t>(info.channels);
+  SoundFileReader& file = *opened.value();
+  const auto ch = static_cast<size_t>(file.channels());
   // Read to the end in blocks: the frame count in a header is a claim, not
   // a size to allocate (a 242-byte FLAC claiming 2^36 frames asked for 128 GB).
   std::vector<int16_t> interleaved;
-  std::vector<int16_t> block(static_cast<size_t>(kReadBlock) * ch);
-  for (sf_count_t got; (got = sf_readf_short(opened->first.get(), block.data(), kReadBlock)) > 0;) {
-    const auto samples = static_cast<std::ptrdiff_t>(static_cast<size_t>(got) * ch);
+  std::vector<int16_t> block(kReadBlock * ch);
+  for (size_t got; (got = file.read(block.data(), kReadBlock)) > 0;) {
+    const auto samples = static_cast<std::ptrdiff_t>(got * ch);
     interleaved.insert(interleaved.end(), block.begin(), block.begin() + samples);
   }
   WavData d;
-  d.sample_rate = info.samplerate;
-  d.channels = info.channels;
+  d.sample_rate = file.rate();
+  d.channels = file.channels();
   const size_t frames = interleaved.size() / ch;
   d.per_channel.assign(ch, std::vector<int16_t>(frames));
   d.samples.resize(frames);

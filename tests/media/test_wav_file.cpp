@@ -27,7 +27,16 @@ void write_file(const fs::path& path, int rate, int channels, int format, const 
   std::vector<int16_t> interleaved;
   for (int16_t s : mono)
     for (int c = 0; c < channels; ++c) interleaved.push_back(s);
-  sf_writef_short(f, interleaved.data(), static_cast<sf_count_t>(mono.size()));
+  const int subformat = format & SF_FORMAT_SUBMASK;
+  if (subformat == SF_FORMAT_FLOAT || subformat == SF_FORMAT_DOUBLE) {
+    // Shorts written into a float file are stored unscaled (1000.0);
+    // real float WAVs hold -1.0..1.0, as the float API writes them.
+    std::vector<float> scaled(interleaved.begin(), interleaved.end());
+    for (float& v : scaled) v /= 32768.0f;
+    sf_writef_float(f, scaled.data(), static_cast<sf_count_t>(mono.size()));
+  } else {
+    sf_writef_short(f, interleaved.data(), static_cast<sf_count_t>(mono.size()));
+  }
   sf_close(f);
 }
 }  // namespace
@@ -203,6 +212,107 @@ TEST_SUITE("wav_file") {
       CHECK(rms(std::vector<int16_t>(f.begin() + 480, f.end())) > 1000);
     }
     CHECK_FALSE((*source)->finished());
+    fs::remove(path);
+  }
+
+  // Our RIFF reader (src/media/riff_wav.cpp) against libsndfile as the
+  // oracle: the same file, written by libsndfile, must read the same.
+  TEST_CASE("wav_file::our WAV reader reads every encoding as libsndfile does") {
+    const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_PCM_U8,   SF_FORMAT_WAV | SF_FORMAT_PCM_16,
+                           SF_FORMAT_WAV | SF_FORMAT_PCM_24,   SF_FORMAT_WAV | SF_FORMAT_PCM_32,
+                           SF_FORMAT_WAV | SF_FORMAT_FLOAT,    SF_FORMAT_WAV | SF_FORMAT_DOUBLE,
+                           SF_FORMAT_WAV | SF_FORMAT_ALAW,     SF_FORMAT_WAV | SF_FORMAT_ULAW,
+                           SF_FORMAT_WAVEX | SF_FORMAT_PCM_16, SF_FORMAT_WAVEX | SF_FORMAT_PCM_24,
+                           SF_FORMAT_WAVEX | SF_FORMAT_FLOAT,  SF_FORMAT_WAVEX | SF_FORMAT_ULAW};
+    for (const int format : formats) {
+      CAPTURE(format);
+      const auto path = temp_file("oracle.wav");
+      std::vector<int16_t> tone = make_tone(700, 16000, 1600);
+      for (size_t i = 0; i < tone.size(); i += 7) tone[i] = static_cast<int16_t>(-tone[i]);  // not only a sine
+      write_file(path, 16000, 2, format, tone);
+      SF_INFO info{};
+      SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+      REQUIRE(f != nullptr);
+      std::vector<int16_t> expected(static_cast<size_t>(info.frames * info.channels));
+      sf_readf_short(f, expected.data(), info.frames);
+      sf_close(f);
+      // Except for float: libsndfile hands -1.0..1.0 out as shorts unscaled,
+      // i.e. silence (sip-call played float WAVs so while it read them
+      // through libsndfile). The tone itself is the reference there.
+      const int subformat = format & SF_FORMAT_SUBMASK;
+      if (subformat == SF_FORMAT_FLOAT || subformat == SF_FORMAT_DOUBLE)
+        for (size_t i = 0; i < expected.size(); ++i) expected[i] = tone[i / 2];
+      auto data = read_wav(path.string());
+      REQUIRE(data.ok());
+      CHECK(data->sample_rate == 16000);
+      REQUIRE(data->channels == 2);
+      REQUIRE(data->per_channel[0].size() == tone.size());
+      int worst = 0;  // libsndfile rounds float to 16 bits its own way: allow one step
+      for (size_t i = 0; i < tone.size(); ++i)
+        for (size_t c = 0; c < 2; ++c)
+          worst = std::max(worst, std::abs(data->per_channel[c][i] - expected[2 * i + c]));
+      CHECK(worst <= 1);
+      fs::remove(path);
+    }
+  }
+
+  TEST_CASE("wav_file::other formats play through libsndfile, loaded on demand") {
+    const int formats[] = {SF_FORMAT_WAV | SF_FORMAT_IMA_ADPCM, SF_FORMAT_WAV | SF_FORMAT_GSM610,
+                           SF_FORMAT_AIFF | SF_FORMAT_PCM_16, SF_FORMAT_FLAC | SF_FORMAT_PCM_16};
+    for (const int format : formats) {
+      CAPTURE(format);
+      const auto path = temp_file("other");
+      write_file(path, 8000, 1, format, make_tone(1000, 8000, 8000));
+      auto data = read_wav(path.string());
+      REQUIRE(data.ok());
+      CHECK(data->sample_rate == 8000);
+      CHECK(data->samples.size() >= 7000);  // block codecs pad or trim the end a little
+      const bool lossy = (format & SF_FORMAT_SUBMASK) == SF_FORMAT_GSM610;  // 13 kb/s: a rough tone
+      CHECK(tone_power_ratio(data->samples, 8000, 1000) > (lossy ? 0.6 : 0.9));
+      fs::remove(path);
+    }
+  }
+
+  TEST_CASE("wav_file::a WAV whose header lies about its data size reads what is there") {
+    const auto path = temp_file("lying.wav");
+    write_file(path, 8000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, make_tone(440, 8000, 800));
+    for (const uint32_t claimed : {0xFFFFFFFFu, 0x7FFFFFF0u, 1000u}) {
+      CAPTURE(claimed);
+      {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        const char bytes[4] = {static_cast<char>(claimed), static_cast<char>(claimed >> 8),
+                               static_cast<char>(claimed >> 16), static_cast<char>(claimed >> 24)};
+        f.seekp(40);  // libsndfile writes the canonical 44-byte header here
+        REQUIRE(f.write(bytes, 4));
+      }
+      auto data = read_wav(path.string());
+      REQUIRE(data.ok());
+      CHECK(data->samples.size() == std::min<size_t>(800, claimed / 2));
+    }
+    fs::remove(path);
+  }
+
+  TEST_CASE("wav_file::a recording is a valid WAV while it is being written") {
+    // A process killed mid-call never closes its recording: what it wrote
+    // up to the last whole second must still read back.
+    const auto path = temp_file("unfinished.wav");
+    auto sink = WavFileSink::open(path.string(), {8000, false});
+    REQUIRE(sink.ok());
+    ToneSource tone(440, 8000);
+    for (int i = 0; i < 130; ++i) (*sink)->write(tone.read());  // 2.6 s
+    SF_INFO info{};
+    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);  // the independent reader
+    REQUIRE(f != nullptr);
+    sf_close(f);
+    CHECK(info.frames >= 16000);
+    CHECK(info.frames <= 20800);
+    auto unfinished = read_wav(path.string());
+    REQUIRE(unfinished.ok());
+    CHECK(unfinished->samples.size() == static_cast<size_t>(info.frames));
+    CHECK((*sink)->close().ok());
+    auto finished = read_wav(path.string());
+    REQUIRE(finished.ok());
+    CHECK(finished->samples.size() == 20800);
     fs::remove(path);
   }
 }

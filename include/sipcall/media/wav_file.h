@@ -1,6 +1,8 @@
-// WAV files through libsndfile: it reads every WAV flavour (PCM 8-32 bit,
-// float, mu/A-law, WAVEX) and writes valid headers even when a call ends
-// abruptly, which a hand-written RIFF writer would have to re-learn.
+// Sound files for calls: --play sources and --record sinks. WAV in the
+// encodings telephony uses (PCM 8-32 bit, float, A-law, mu-law, WAVEX) is
+// read and written by our own code; any other file libsndfile reads (AIFF,
+// FLAC, Ogg, ADPCM WAV...) plays through it, loaded on demand (see
+// src/media/sound_file.h for why).
 #pragma once
 
 #include <memory>
@@ -24,7 +26,7 @@ class WavFileSource final : public AudioSource {
   bool finished() const override { return finished_; }
 
  private:
-  struct State;  // libsndfile handle, resampler, FIFO
+  struct State;  // reader, resampler, FIFO
   explicit WavFileSource(std::unique_ptr<State> state, bool loop);
   std::unique_ptr<State> state_;
   bool loop_;
@@ -37,7 +39,8 @@ struct WavSinkOptions {
 };
 
 // Records 16-bit PCM WAV. close() finalises the header; the destructor
-// closes too, so a file is valid however the session ends.
+// closes too, and the header is kept up to date every second on the way,
+// so a file is valid however the session ends.
 class WavFileSink final : public AudioSink {
  public:
   // Error::usage naming the path when it cannot be created or the rate is
