@@ -7,6 +7,7 @@
 
 #include "sipcall/media/tone_detect.h"
 #include "sipcall/media/wav_file.h"
+#include "sound_file.h"  // src/media: which reader took a file
 #include "tone_helpers.h"
 
 using namespace sipcall::media;
@@ -14,6 +15,13 @@ using sipcall::media::testing::make_tone;
 namespace fs = std::filesystem;
 
 namespace {
+// Whether our RIFF reader decodes the file itself (libsndfile would read
+// it too, and hide a reader bug behind the fallback).
+bool ours(const fs::path& path) {
+  auto r = open_riff_wav(path.string());
+  return r.ok() && r.value() != nullptr;
+}
+
 fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_wav_" + name); }
 
 // Writes a test file directly with libsndfile, in any format.
@@ -242,6 +250,7 @@ TEST_SUITE("wav_file") {
       const int subformat = format & SF_FORMAT_SUBMASK;
       if (subformat == SF_FORMAT_FLOAT || subformat == SF_FORMAT_DOUBLE)
         for (size_t i = 0; i < expected.size(); ++i) expected[i] = tone[i / 2];
+      CHECK(ours(path));
       auto data = read_wav(path.string());
       REQUIRE(data.ok());
       CHECK(data->sample_rate == 16000);
@@ -263,6 +272,7 @@ TEST_SUITE("wav_file") {
       CAPTURE(format);
       const auto path = temp_file("other");
       write_file(path, 8000, 1, format, make_tone(1000, 8000, 8000));
+      CHECK_FALSE(ours(path));
       auto data = read_wav(path.string());
       REQUIRE(data.ok());
       CHECK(data->sample_rate == 8000);
@@ -285,6 +295,7 @@ TEST_SUITE("wav_file") {
         f.seekp(40);  // libsndfile writes the canonical 44-byte header here
         REQUIRE(f.write(bytes, 4));
       }
+      CHECK(ours(path));
       auto data = read_wav(path.string());
       REQUIRE(data.ok());
       CHECK(data->samples.size() == std::min<size_t>(800, claimed / 2));
@@ -313,6 +324,30 @@ TEST_SUITE("wav_file") {
     auto finished = read_wav(path.string());
     REQUIRE(finished.ok());
     CHECK(finished->samples.size() == 20800);
+    fs::remove(path);
+  }
+
+  TEST_CASE("wav_file::chunks before the data are skipped, odd sizes padded") {
+    // RIFF pads a chunk of odd size with one byte that its size does not
+    // count; a reader that forgets it reads the next chunk one byte off.
+    auto le = [](uint32_t v, int n) {
+      std::string out;
+      for (int i = 0; i < n; ++i) out += static_cast<char>(v >> (8 * i));
+      return out;
+    };
+    const std::string fmt = le(1, 2) + le(1, 2) + le(8000, 4) + le(16000, 4) + le(2, 2) + le(16, 2);
+    const std::string list = "INFOISFT" + le(5, 4) + "test!";  // 17 bytes
+    std::string data;
+    for (int i = 0; i < 10; ++i) data += le(static_cast<uint32_t>(1000 * i), 2);
+    const std::string body = "WAVEfmt " + le(16, 4) + fmt + "LIST" + le(17, 4) + list + std::string(1, '\0') +
+                             "data" + le(static_cast<uint32_t>(data.size()), 4) + data;
+    const auto path = temp_file("chunks.wav");
+    std::ofstream(path, std::ios::binary) << "RIFF" << le(static_cast<uint32_t>(body.size()), 4) << body;
+    CHECK(ours(path));
+    auto wav = read_wav(path.string());
+    REQUIRE(wav.ok());
+    REQUIRE(wav->samples.size() == 10);
+    for (int i = 0; i < 10; ++i) CHECK(wav->samples[static_cast<size_t>(i)] == 1000 * i);
     fs::remove(path);
   }
 }
