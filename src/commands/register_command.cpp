@@ -50,7 +50,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
                 std::to_string(register_ms) + " ms (" + lifetime + ")");
 
   if (options.keep) {
-    reporter.event(JsonObject().add("event", "registered").add("status", e.status).add("expires", e.expires_s));
+    reporter.event(JsonObject().add("event", "registered").add("user", ao.user).add("status", e.status).add("expires", e.expires_s));
     RegistrationKeeper keeper(agent, reporter, ao, options.expires_s);
     while (!keeper.failure()) {
       SipEvent ev;

@@ -31,14 +31,14 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
     case SipEventType::registered:
       if (state_ == State::registered) {
         ++refreshes_;
-        if (reporter_.verbose()) reporter_.line("registration refreshed (expires " + std::to_string(e.expires_s) + " s)");
-        reporter_.event(JsonObject().add("event", "refreshed").add("status", e.status).add("expires", e.expires_s));
+        if (reporter_.verbose()) reporter_.line("registration of " + account_.user + " refreshed (expires " + std::to_string(e.expires_s) + " s)");
+        reporter_.event(JsonObject().add("event", "refreshed").add("user", account_.user).add("status", e.status).add("expires", e.expires_s));
       } else {
         ++reconnects_;
         long down_ms = ms_since(lost_at_);
         reporter_.line("registered " + account_.user + " again after " + seconds(down_ms) + " (expires " +
                        std::to_string(e.expires_s) + " s)");
-        reporter_.event(JsonObject().add("event", "registered").add("status", e.status).add("expires", e.expires_s)
+        reporter_.event(JsonObject().add("event", "registered").add("user", account_.user).add("status", e.status).add("expires", e.expires_s)
                             .add("reconnected", true).add("attempts", attempt_).add("down_ms", down_ms));
         state_ = State::registered;
         attempt_ = 0;
@@ -49,8 +49,9 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
       // Only the loss of a working registration is news; during an attempt
       // the failed REGISTER says it.
       if (state_ != State::registered) return true;
-      reporter_.line("connection to " + account_.server.to_string() + " lost (" + e.detail + "); registering again");
-      reporter_.event(JsonObject().add("event", "connection_lost").add("reason", e.detail));
+      reporter_.line("connection of " + account_.user + " to " + account_.server.to_string() + " lost (" + e.detail +
+                     "); registering again");
+      reporter_.event(JsonObject().add("event", "connection_lost").add("user", account_.user).add("reason", e.detail));
       lost("connection lost (" + e.detail + ")", ExitCode::network);
       // nua would re-REGISTER by itself, but only at its next one-second
       // tick: ours goes out now, over a new connection.
@@ -61,8 +62,8 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
       bool refresh = state_ == State::registered;
       Error why = registration_error(e, account_, refresh ? "refreshing the registration" : "register " + account_.user);
       if (refresh) {
-        reporter_.line("registration lost: " + why.message());
-        reporter_.event(JsonObject().add("event", "registration_lost").add("status", e.status).add("reason", e.phrase)
+        reporter_.line("registration of " + account_.user + " lost: " + why.message());
+        reporter_.event(JsonObject().add("event", "registration_lost").add("user", account_.user).add("status", e.status).add("reason", e.phrase)
                             .add("error", why.message()));
       }
       if (!registration_failure_is_transient(e.status, e.from_network)) {
@@ -95,9 +96,9 @@ void RegistrationKeeper::schedule_retry(const std::string& why, bool say_why) {
   int delay = backoff_delay_ms(policy_, attempt_, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
   due_ = Clock::now() + std::chrono::milliseconds(delay);
   state_ = State::waiting;
-  reporter_.line("reconnecting in " + seconds(delay) + " (attempt " + std::to_string(attempt_) + ")" +
+  reporter_.line(account_.user + ": reconnecting in " + seconds(delay) + " (attempt " + std::to_string(attempt_) + ")" +
                  (say_why ? ": " + why : ""));
-  reporter_.event(JsonObject().add("event", "reconnecting").add("attempt", attempt_).add("in_ms", delay)
+  reporter_.event(JsonObject().add("event", "reconnecting").add("user", account_.user).add("attempt", attempt_).add("in_ms", delay)
                       .add("error", why));
 }
 

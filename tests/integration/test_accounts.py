@@ -1,12 +1,17 @@
 """sip-call register --accounts FILE: many registrations from one process
 over one connection, against the real Kamailio test PBX."""
 
+import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
 from sipcall import BIN, Running, env_with_password, run
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
+from tcp_proxy import TcpProxy  # noqa: E402
 
 ACCOUNTS = 50
 
@@ -98,3 +103,27 @@ def test_empty_file_and_conflicting_flags_are_usage_errors(pbx, tmp_path):
     assert r.code == 2 and "lists no account" in r.stderr, r
     r = run(server_args(pbx, "udp") + ["--user", "1160", "register", "--accounts", str(path)])
     assert r.code == 2 and "--accounts excludes --user" in r.stderr, r
+
+
+def test_a_cut_connection_is_reported_and_mended_for_each_account(pbx, tmp_path):
+    """All accounts share one connection: when it is cut, each account's
+    lines and events say which account they are about."""
+    users = ["1170", "1171", "1172"]
+    path = accounts_file(tmp_path, pbx, users)
+    with TcpProxy(pbx.ports["tcp"]) as proxy:
+        args = ["--server", proxy.url(pbx, "tcp"), "--domain", pbx.domain, "--json", "register", "--accounts", path,
+                "--keep", "--expires", "60"]
+        with Running(args) as p:
+            p.wait_for_json(lambda o: o.get("event") == "summary", timeout=30)
+            assert proxy.cut() == 1
+            for u in users:
+                p.wait_for_json(lambda o, u=u: o.get("event") == "registered" and o.get("reconnected")
+                                and o.get("user") == u, timeout=10)
+            lost = {o["user"] for o in p.lines if o.get("event") == "connection_lost"}
+            assert lost == set(users), p.lines
+            for u in users:
+                assert len(pbx.wait_for_bindings(u, 1)) == 1, u
+            assert p.stop(signal.SIGTERM) == 0
+    for u in users:
+        assert f"connection of {u} to " in p.stderr and f"registered {u} again after" in p.stderr, p.stderr
+    assert p.lines[-1]["unregistered"] == len(users)

@@ -100,8 +100,11 @@ def test_pbx_restart_registers_again_with_backoff(fresh_pbx, transport):
         assert [m["auth"] for m in registers_for(pbx, user, mark)] == [False, True]
         report = stop_ok(p, pbx, user)
     assert report["reconnects"] == 1
+    # Every line and event names the account (several may share a process).
+    assert f"connection of {user} to " in p.stderr and f"{user}: reconnecting in" in p.stderr, p.stderr
     assert " lost (" in p.stderr and "s (attempt 1): register" in p.stderr, p.stderr
     assert f"registered {user} again after" in p.stderr
+    assert all(e["user"] == user for e in (lost, first, second, back)), (lost, first, second, back)
 
 
 def test_udp_failed_refresh_is_retried_until_the_pbx_is_back(fresh_pbx):
