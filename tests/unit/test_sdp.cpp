@@ -236,7 +236,7 @@ TEST_SUITE("sdp") {
         {"letters in the port", audio_sdp("m=audio 4000T /RPAVP 0"), "m= line"},
         {"empty transport part", audio_sdp("m=audio 4000 RTP//AVP 0"), "m= line"},
         {"tabs and no format after the transport", "v=0\r\no=- 2 4 IN IP4 1.2.3.4\r\nc=IN IP4 1.2.3.4\r\nm=audio 9200\t\t9\t\t\t", ""},
-        {"indented m= line with a high byte", "v=0\r\n m=aiP 0 0 10ep%\xff\xffele\r\n", "m= line"},
+        {"indented m= line with a high byte", "v=0\r\n m=aiP 0 0 10ep%\xff\xff" "ele\r\n", "m= line"},
         {"NUL in an m= line", std::string("v=0\r\nm=- 1 1 \t\0IN\r\n", 19), "NUL"},
         {"m= after a bare CR", "v=0\r\no=- 2 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\rm=audio 5002P6 : RTP/AVP 0\r\n",
          "m= line"},
