@@ -11,13 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <deque>
 #include <map>
 #include <unordered_set>
 #include <vector>
 
-#include <openssl/x509.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
@@ -64,7 +62,6 @@ struct SipAgent::Impl {
   su_root_t* root = nullptr;
   nua_t* nua = nullptr;
   std::unique_ptr<WsBridge> bridge;
-  std::string tls_dir;  // holds cafile.pem for Sofia's TLS (it wants a directory)
 
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   SofiaTraceParser trace_parser;
@@ -238,10 +235,6 @@ bool SipAgent::Impl::from_network(int status, sip_t const* sip) const {
 
 std::string SipAgent::Impl::transport_detail() const {
   if (bridge) return bridge->last_error();
-  // Sofia's TLS keeps the reason to itself; name the likely ones.
-  if (options.server.transport == Transport::tls)
-    return "TLS connection failed: connection refused, or the server certificate is not trusted or does not "
-           "match the host (use --ca-file FILE, or --insecure to skip verification)";
   return {};
 }
 
@@ -492,10 +485,6 @@ SipAgent::Impl::~Impl() {
   }
   if (root && !nua) su_root_destroy(root);
   bridge.reset();
-  if (!tls_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(tls_dir, ec);
-  }
 }
 
 Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, SipListener& listener) {
@@ -528,46 +517,34 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   std::string local_bind;
   std::string proxy;
   std::string maddr = ";maddr=" + url_host(options.server_address);
-  std::string certificate_dir;
 
+  // ws, wss and tls go through the bridge (sofia_ws_tport.h), which owns
+  // their TLS: trust, verification and the TLS 1.2 floor.
+  bool bridged = server.transport == Transport::ws || server.transport == Transport::wss ||
+                 server.transport == Transport::tls;
+  if (bridged) {
+    WsBridgeOptions wo;
+    wo.server = server;
+    wo.ca_file = options.ca_file;
+    wo.insecure = options.insecure;
+    wo.connect_timeout_s = options.connect_timeout_s;
+    auto bridge = WsBridge::start(wo);
+    if (!bridge.ok()) return bridge.error();
+    impl->bridge = std::move(bridge.value());
+    const char* proto = server.transport == Transport::ws ? "WS" : server.transport == Transport::wss ? "WSS" : "tls";
+    if (!sofia_ws::register_transport(proto, impl->bridge->address(), impl->bridge->address_length()))
+      return Error::internal("Sofia-SIP: cannot register the " + transport_label(server.transport) + " transport");
+  }
   switch (server.transport) {
     case Transport::ws:
-    case Transport::wss: {
-      WsBridgeOptions wo;
-      wo.server = server;
-      wo.ca_file = options.ca_file;
-      wo.insecure = options.insecure;
-      wo.connect_timeout_s = options.connect_timeout_s;
-      auto bridge = WsBridge::start(wo);
-      if (!bridge.ok()) return bridge.error();
-      impl->bridge = std::move(bridge.value());
-      if (!sofia_ws::register_transport(server.transport == Transport::ws ? "WS" : "WSS", impl->bridge->address(),
-                                        impl->bridge->address_length()))
-        return Error::internal("Sofia-SIP: cannot register the WebSocket transport");
+    case Transport::wss:
       local_bind = "sip:*:*;transport=tcp";
       proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
-    }
-    case Transport::tls: {
-      // Sofia reads <dir>/cafile.pem and the hashed CA directory <dir>.
-      // The system's trust is its hashed directory itself (OpenSSL then
-      // reads only the CA a chain needs, instead of the whole bundle);
-      // --ca-file gets a private directory with a link to the file.
-      if (options.ca_file.empty()) {
-        const char* dir = std::getenv(X509_get_default_cert_dir_env());
-        certificate_dir = dir && *dir ? dir : X509_get_default_cert_dir();
-      } else {
-        char templ[] = "/tmp/sip-call-tls-XXXXXX";
-        if (!mkdtemp(templ)) return Error::internal("cannot create a temporary directory for TLS");
-        impl->tls_dir = certificate_dir = templ;
-        std::string ca = std::filesystem::absolute(options.ca_file).string();
-        if (symlink(ca.c_str(), (impl->tls_dir + "/cafile.pem").c_str()) != 0)
-          return Error::internal("cannot prepare TLS trust store");
-      }
+    case Transport::tls:
       local_bind = "sips:*:*;transport=tls";
       proxy = "sips:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=tls" + maddr;
       break;
-    }
     default:
       // Bind where the route to the server leaves, not on every interface.
       local_bind = "sip:" + url_host(options.local_address.empty() ? "*" : options.local_address) + ":*;transport=" + transport;
@@ -575,27 +552,25 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       break;
   }
 
-  unsigned verify = options.insecure ? TPTLS_VERIFY_NONE : TPTLS_VERIFY_SUBJECTS_OUT;
-  bool ws = server.transport == Transport::ws || server.transport == Transport::wss;
   bool stream = server.transport != Transport::udp;
   if (stream && !sofia_ws::hook_stream_types()) return Error::internal("Sofia-SIP: cannot register the transport hooks");
-  // Sofia's CRLF keepalive exists for its tcp code only (which ws/wss reuse;
-  // the bridge turns it into a WebSocket ping); its tls code has none.
-  bool keepalive = options.keepalive_ms > 0 && stream && server.transport != Transport::tls;
+  // Sofia's CRLF keepalive exists for its tcp code, which ws, wss and tls
+  // reuse (for ws/wss the bridge turns it into a WebSocket ping).
+  bool keepalive = options.keepalive_ms > 0 && stream;
   impl->nua = nua_create(
       impl->root, nua_callback, impl.get(),
       TAG_IF(server.transport != Transport::tls, NUTAG_URL(local_bind.c_str())),
       TAG_IF(server.transport == Transport::tls, NUTAG_SIPS_URL(local_bind.c_str())),
-      TAG_IF(server.transport == Transport::tls, NUTAG_CERTIFICATE_DIR(certificate_dir.c_str())),
-      TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_POLICY(verify)),
-      TAG_IF(server.transport == Transport::tls, TPTAG_TLS_VERIFY_DATE(!options.insecure)),
-      TAG_IF(ws, TPTAG_PUBLIC(sofia_ws::kPublicType)),
-      TAG_IF(server.transport == Transport::tcp || server.transport == Transport::tls, TPTAG_SERVER(0)),
+      TAG_IF(bridged, TPTAG_PUBLIC(sofia_ws::kPublicType)),
+      TAG_IF(server.transport == Transport::tcp, TPTAG_SERVER(0)),
       NUTAG_PROXY(proxy.c_str()),
       // The server's view of our address is not ours to register: keep the
       // Contact we bound, and do not send OPTIONS probes of our own.
       NUTAG_OUTBOUND("no-natify no-options-keepalive no-validate"),
       NUTAG_M_USERNAME(options.user.c_str()),
+      // nua builds a secure Contact only for a sips: AoR or peer and falls
+      // back to one without transport for our sip: AoR; say which it is.
+      TAG_IF(server.transport == Transport::tls, NUTAG_M_PARAMS("transport=tls")),
       // Offer/answer is ours (sdp.h); nua only carries the bodies.
       NUTAG_MEDIA_ENABLE(0),
       NUTAG_AUTOANSWER(0),

@@ -40,7 +40,6 @@ struct SofiaTportVtable {
 };
 
 extern SofiaTportVtable const tport_tcp_client_vtable;
-extern SofiaTportVtable const tport_tls_client_vtable;
 int tport_register_type(SofiaTportVtable const* vtp);
 tport_t* tport_base_connect(tport_primary_t* pri, su_addrinfo_t* ai, su_addrinfo_t* real_ai,
                             tp_name_t const* tpn);
@@ -52,7 +51,8 @@ int tport_tcp_init_secondary(tport_t* self, int socket, int accepted, char const
 namespace sipcall::sofia_ws {
 namespace {
 
-SofiaTportVtable g_vtable;
+SofiaTportVtable g_vtable;      // ws/wss: looked up as "tcp", then renamed
+SofiaTportVtable g_tls_vtable;  // tls: nta knows the name, so it stays "tls"
 const char* g_proto = "ws";
 sockaddr_un g_bridge{};
 socklen_t g_bridge_len = 0;
@@ -62,18 +62,10 @@ tport_t* g_last_primary = nullptr;
 void remember(tport_primary_t* pri) { g_last_primary = reinterpret_cast<tport_t*>(pri); }
 
 SofiaTportVtable g_tcp_hooked;
-SofiaTportVtable g_tls_hooked;
 
 int init_tcp_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
                      char const** culprit) {
   int result = tport_tcp_client_vtable.vtp_init_primary(pri, tpn, ai, tags, culprit);
-  if (result == 0) remember(pri);
-  return result;
-}
-
-int init_tls_primary(tport_primary_t* pri, tp_name_t tpn[1], su_addrinfo_t* ai, tagi_t const* tags,
-                     char const** culprit) {
-  int result = tport_tls_client_vtable.vtp_init_primary(pri, tpn, ai, tags, culprit);
   if (result == 0) remember(pri);
   return result;
 }
@@ -113,23 +105,31 @@ tport_t* connect_via_bridge(tport_primary_t* pri, su_addrinfo_t* ai, tp_name_t c
   return tport_base_connect(pri, &bridge_ai, ai, tpn);
 }
 
+// Sofia's tcp client type, but every connection goes to the bridge.
+bool register_bridged(SofiaTportVtable& vtable, const char* name,
+                      int (*init)(tport_primary_t*, tp_name_t[1], su_addrinfo_t*, tagi_t const*, char const**)) {
+  vtable = tport_tcp_client_vtable;
+  vtable.vtp_name = name;
+  vtable.vtp_public = kPublicType;
+  vtable.vtp_init_primary = init;
+  vtable.vtp_init_secondary = init_secondary;
+  vtable.vtp_connect = connect_via_bridge;
+  return tport_register_type(&vtable) == 0;
+}
+
 }  // namespace
 
 bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t bridge_len) {
+  g_bridge = bridge;
+  g_bridge_len = bridge_len;
+  if (std::strcmp(proto, "tls") == 0) {
+    static const bool tls_ok = register_bridged(g_tls_vtable, "tls", init_tcp_primary);
+    return tls_ok;
+  }
   static std::once_flag once;
   static bool ok = false;
   g_proto = proto;
-  g_bridge = bridge;
-  g_bridge_len = bridge_len;
-  std::call_once(once, [] {
-    g_vtable = tport_tcp_client_vtable;
-    g_vtable.vtp_name = "tcp";
-    g_vtable.vtp_public = kPublicType;
-    g_vtable.vtp_init_primary = init_primary;
-    g_vtable.vtp_init_secondary = init_secondary;
-    g_vtable.vtp_connect = connect_via_bridge;
-    ok = tport_register_type(&g_vtable) == 0;
-  });
+  std::call_once(once, [] { ok = register_bridged(g_vtable, "tcp", init_primary); });
   // A second agent in the same process looks the type up by "tcp" again.
   g_vtable.vtp_name = "tcp";
   return ok;
@@ -137,13 +137,11 @@ bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t 
 
 bool hook_stream_types() {
   static const bool ok = [] {
-    // Types registered later are looked up first, so these take the place
-    // of Sofia's own for transport=tcp/tls with TPTAG_SERVER(0).
+    // Registered types are looked up before Sofia's own, so this one
+    // takes the place of Sofia's for transport=tcp with TPTAG_SERVER(0).
     g_tcp_hooked = tport_tcp_client_vtable;
     g_tcp_hooked.vtp_init_primary = init_tcp_primary;
-    g_tls_hooked = tport_tls_client_vtable;
-    g_tls_hooked.vtp_init_primary = init_tls_primary;
-    return tport_register_type(&g_tcp_hooked) == 0 && tport_register_type(&g_tls_hooked) == 0;
+    return tport_register_type(&g_tcp_hooked) == 0;
   }();
   return ok;
 }

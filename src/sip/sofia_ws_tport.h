@@ -1,10 +1,14 @@
-// A "ws"/"wss" transport type for Debian's Sofia-SIP 1.12.11, which has none.
+// "ws"/"wss" transport types for Debian's Sofia-SIP 1.12.11, which has none,
+// and a "tls" type that replaces Sofia's own TLS code.
 //
-// The transport reuses Sofia's own TCP stream code (message parsing, queueing,
-// Via/Contact generation) over an AF_UNIX stream socket whose other end is a
-// WsBridge that speaks RFC 7118 to the real server. Sofia therefore writes
-// `Via: SIP/2.0/WS(S)` and `;transport=ws(s)` itself, routes in-dialog
-// requests back over the same WebSocket, and never sees libwebsockets.
+// The types reuse Sofia's own TCP stream code (message parsing, queueing,
+// Via/Contact generation, CRLF keepalive) over an AF_UNIX stream socket whose
+// other end is a WsBridge that speaks RFC 7118, or TLS, to the real server.
+// Sofia therefore writes `Via: SIP/2.0/WS(S)` / `SIP/2.0/TLS` and the
+// transport parameter itself, routes in-dialog requests back over the same
+// connection, and never sees libwebsockets. Sofia's TLS type has no
+// keepalive and takes its TLS policy from OpenSSL's defaults; the bridge's
+// TLS is ours (the same as wss), and Sofia's TCP keepalive runs over it.
 //
 // Included only by sip_agent.cpp (the only Sofia-SIP user).
 #pragma once
@@ -21,17 +25,19 @@ namespace sipcall::sofia_ws {
 // is asked for transport=tcp (nta only knows udp/tcp/sctp/tls names).
 constexpr tport_via kPublicType = tport_type_socks;
 
-// Registers the transport type once per process. `proto` is "ws" or "wss";
-// every connection Sofia opens through it goes to the AF_UNIX address given.
-// Returns false when Sofia's type table is full.
+// Registers the transport type once per process. `proto` is "ws", "wss"
+// (bound as transport=tcp with TPTAG_PUBLIC(kPublicType)) or "tls" (bound
+// as sips: transport=tls, with the same tag); every connection Sofia opens
+// through it goes to the AF_UNIX address given. Returns false when Sofia's
+// type table is full.
 bool register_transport(const char* proto, const sockaddr_un& bridge, socklen_t bridge_len);
 
 // nua gives no way to its transports, so the agent cannot see which
-// connection its registration uses. Sofia's tcp and tls client types are
-// registered once more, unchanged but for a hook that remembers each new
-// primary transport; from one of them the agent looks up the connection to
-// the server (tport_by_name) and asks to hear of its loss (tport_pend).
-// Once per process; false when Sofia's type table is full.
+// connection its registration uses. Sofia's tcp client type is registered
+// once more, unchanged but for a hook that remembers each new primary
+// transport (as the bridged types do); from one of them the agent looks up
+// the connection to the server (tport_by_name) and asks to hear of its loss
+// (tport_pend). Once per process; false when Sofia's type table is full.
 bool hook_stream_types();
 
 // The primary transport that a tcp, tls, ws or wss type created last in this

@@ -17,23 +17,27 @@
 #include <thread>
 
 #include "sipcall/sip_stream_framer.h"
+#include "sipcall/tls_stream.h"
 
 namespace sipcall {
 
 namespace {
 
-// One Sofia connection and the WebSocket that carries it.
+// One Sofia connection and the WebSocket or TLS connection that carries it.
 struct Link {
-  lws* raw = nullptr;  // our end of Sofia's AF_UNIX stream
-  lws* ws = nullptr;   // the WebSocket client connection
-  bool ws_open = false;
-  bool raw_closed = false;  // Sofia hung up: close the WebSocket once to_ws is flushed
-  bool ws_closed = false;
-  bool ping_wanted = false;       // Sofia sent a keepalive: ping the server for it
-  SipStreamFramer from_sofia;
-  std::deque<std::string> to_ws;  // whole SIP messages waiting for the WebSocket
-  std::string to_sofia;           // bytes waiting for Sofia's socket
-  std::string ws_message;         // fragments of the WebSocket message being received
+  lws* raw = nullptr;     // our end of Sofia's AF_UNIX stream
+  lws* server = nullptr;  // the client connection to the server
+  bool server_connected = false;  // TCP is up (TLS: the handshake may still run)
+  bool server_open = false;       // WebSocket open, or TLS handshake done
+  bool raw_closed = false;  // Sofia hung up: close the server's connection once to_server is flushed
+  bool server_closed = false;
+  bool ping_wanted = false;  // Sofia sent a keepalive: ping the server for it (WebSocket)
+  SipStreamFramer from_sofia;          // WebSocket
+  std::unique_ptr<TlsStream> tls;      // TLS: Sofia's bytes in, ciphertext out
+  // Waiting for the server: whole SIP messages (WebSocket), or ciphertext (TLS).
+  std::deque<std::string> to_server;
+  std::string to_sofia;    // bytes waiting for Sofia's socket
+  std::string ws_message;  // fragments of the WebSocket message being received
 };
 
 }  // namespace
@@ -46,6 +50,11 @@ struct WsBridge::Impl {
 
   lws_context* context = nullptr;
   lws_vhost* vhost = nullptr;
+  SSL_CTX* tls_ctx = nullptr;  // tls only; wss uses the vhost's
+
+  ~Impl() {
+    if (tls_ctx) SSL_CTX_free(tls_ctx);
+  }
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::list<Link> links;  // owned by the service thread
@@ -63,9 +72,17 @@ struct WsBridge::Impl {
     if (last_error.empty()) last_error = std::move(e);
   }
 
+  bool tls() const { return options.server.transport == Transport::tls; }
+  // "WebSocket" or "TLS", for messages.
+  const char* kind() const { return tls() ? "TLS" : "WebSocket"; }
+
   void accept_connection();
-  void connect_websocket(Link& link);
+  void connect_server(Link& link);
   void drop_link_if_done(Link* link);
+  void server_opened(Link& link, lws* wsi);
+  void server_gone(Link& link, lws* wsi, bool closed);
+  void pump_tls(Link& link);
+  static int write_next(Link& link, lws* wsi, lws_write_protocol kind);
   static void write_to_sofia(Link& link);
 };
 
@@ -77,10 +94,14 @@ WsBridge::Impl* impl_of(lws* wsi) {
 
 int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t);
 int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+int tls_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
 
+// The first protocol also hears the vhost's TLS set-up, which both client
+// kinds share (ws_callback).
 const lws_protocols kProtocols[] = {
     {"sip", ws_callback, 0, 64 * 1024, 0, nullptr, 0},
     {"sofia-stream", raw_callback, 0, 0, 0, nullptr, 0},
+    {"sip-tls", tls_callback, 0, 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -104,6 +125,17 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       ssize_t n = read(lws_get_socket_fd(wsi), buf, sizeof buf);
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
       if (n <= 0) return -1;  // Sofia closed its end
+      if (impl->tls()) {
+        // SIP over TLS is the same byte stream as over TCP: Sofia's CRLF
+        // keepalives go to the server as they are, and its CRLF answers
+        // come back the same way (RFC 5626 4.4.1).
+        if (!link->tls || !link->tls->write(std::string_view(buf, static_cast<size_t>(n)))) {
+          if (link->tls) impl->set_error(link->tls->error());
+          return -1;
+        }
+        impl->pump_tls(*link);
+        return 0;
+      }
       link->from_sofia.feed(std::string_view(buf, static_cast<size_t>(n)));
       for (;;) {
         auto next = link->from_sofia.next();
@@ -112,9 +144,9 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
           // Sofia's CRLF ping asks whether the server is still there: the
           // WebSocket ping asks it end to end, and its pong becomes Sofia's.
           // Before the WebSocket is up, the connect timeout watches instead.
-          if (link->ws_open) {
+          if (link->server_open) {
             link->ping_wanted = true;
-            lws_callback_on_writable(link->ws);
+            lws_callback_on_writable(link->server);
           } else {
             link->to_sofia += "\r\n";
             lws_callback_on_writable(wsi);
@@ -125,9 +157,9 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
           impl->set_error("internal: " + next.error);
           return -1;
         }
-        link->to_ws.push_back(std::move(next.message));
+        link->to_server.push_back(std::move(next.message));
       }
-      if (link->ws_open && !link->to_ws.empty()) lws_callback_on_writable(link->ws);
+      if (link->server_open && !link->to_server.empty()) lws_callback_on_writable(link->server);
       return 0;
     }
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
@@ -140,8 +172,12 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       if (!link) return 0;  // the listener
       link->raw = nullptr;
       link->raw_closed = true;
-      if (link->ws && link->ws_open) lws_callback_on_writable(link->ws);  // flush, then close
-      else if (link->ws) kill_async(link->ws);
+      if (link->tls && link->server_open) {
+        link->tls->close();
+        impl->pump_tls(*link);
+      }
+      if (link->server && link->server_open) lws_callback_on_writable(link->server);  // flush, then close
+      else if (link->server) kill_async(link->server);
       impl->drop_link_if_done(link);
       return 0;
     default:
@@ -149,37 +185,42 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
   }
 }
 
-std::string describe_connection_error(lws* wsi, const void* in, size_t len) {
+std::string describe_connection_error(const WsBridge::Impl& impl, lws* wsi, const void* in, size_t len) {
   std::string why = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256))
                        : std::string("connection failed");
-  unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
+  unsigned status = wsi && !impl.tls() ? lws_http_client_http_response(wsi) : 0;
   if (status && status != 101) return "WebSocket handshake refused: HTTP " + std::to_string(status);
   // libwebsockets reports OpenSSL's queue, which says little ("SSL err 1");
   // the usual cause is a certificate the trust store does not accept.
   if (why.find("certificate") != std::string::npos || why.find("verify") != std::string::npos ||
       why.find("SSL") != std::string::npos || why.find("tls") != std::string::npos)
-    return "TLS handshake failed; the server certificate is not trusted or does not match the host "
-           "(use --ca-file FILE, or --insecure to skip verification)";
-  return "WebSocket connection failed: " + why;
+    return kCertificateRefused;
+  return std::string(impl.kind()) + " connection failed: " + why;
 }
 
 // The system's trust store as OpenSSL's hashed directory: only the CA a
 // server's chain needs is read, on demand. Loading the whole bundle (what
 // libwebsockets does by default) was 90 % of a one-shot wss register's CPU.
 // SSL_CERT_DIR overrides the directory, as everywhere in OpenSSL.
-void load_system_trust_dir(SSL_CTX* ctx) {
+// --ca-file replaces the system's trust, it does not add to it.
+bool load_trust(SSL_CTX* ctx, const WsBridgeOptions& options) {
+  if (!options.ca_file.empty()) return SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) == 1;
   const char* dir = std::getenv(X509_get_default_cert_dir_env());
   if (!dir || !*dir) dir = X509_get_default_cert_dir();
   SSL_CTX_load_verify_locations(ctx, nullptr, dir);
+  return true;
 }
+
+// TLS 1.2 at least, for wss (libwebsockets' context) and tls (ours) alike,
+// whatever OpenSSL's configuration allows.
+constexpr uint64_t kBelowTls12 = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
 
 int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
-    // Called once per vhost while the context is created; --ca-file
-    // replaces the system's trust, it does not add to it.
+    // Called once per vhost while the context is created.
     auto* impl = impl_of(wsi);
-    if (user && impl && impl->options.ca_file.empty() && !impl->options.insecure)
-      load_system_trust_dir(static_cast<SSL_CTX*>(user));
+    if (user && impl && !impl->options.insecure && !load_trust(static_cast<SSL_CTX*>(user), impl->options))
+      impl->set_error("cannot read CA certificates from " + impl->options.ca_file);
     return 0;
   }
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
@@ -188,10 +229,7 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
   if (impl->stopping.load()) return 0;  // see raw_callback
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-      link->ws_open = true;
-      impl->ever_connected = true;
-      impl->set_error({});  // earlier failures are over; the next one is this connection's
-      if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
+      impl->server_opened(*link, wsi);
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       link->ws_message.append(static_cast<const char*>(in), len);
@@ -216,25 +254,11 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
         link->ping_wanted = false;
         unsigned char frame[LWS_PRE + 1];
         if (lws_write(wsi, frame + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
-        if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
+        if (!link->to_server.empty() || link->raw_closed) lws_callback_on_writable(wsi);
         return 0;
       }
-      if (!link->to_ws.empty()) {
-        std::string& msg = link->to_ws.front();
-        std::string frame(LWS_PRE, '\0');
-        frame += msg;
-        int n = lws_write(wsi, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, msg.size(),
-                          LWS_WRITE_TEXT);
-        if (n < static_cast<int>(msg.size())) return -1;
-        link->to_ws.pop_front();
-        if (!link->to_ws.empty() || link->raw_closed) lws_callback_on_writable(wsi);
-        return 0;
-      }
-      if (link->raw_closed) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
-        return -1;
-      }
-      return 0;
+      if (link->to_server.empty() && link->raw_closed) lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+      return WsBridge::Impl::write_next(*link, wsi, LWS_WRITE_TEXT);
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
       unsigned code = len >= 2 ? (static_cast<const unsigned char*>(in)[0] << 8 | static_cast<const unsigned char*>(in)[1]) : 1005;
@@ -242,20 +266,53 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
       return 0;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      impl->set_error(describe_connection_error(wsi, in, len));
-      [[fallthrough]];
+      impl->set_error(describe_connection_error(*impl, wsi, in, len));
+      impl->server_gone(*link, wsi, false);
+      return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
-      if (reason == LWS_CALLBACK_CLIENT_CLOSED && !link->raw_closed) impl->set_error_if_none("WebSocket connection closed by server");
-      link->ws = nullptr;
-      link->ws_open = false;
-      link->ws_closed = true;
-      lws_set_opaque_user_data(wsi, nullptr);
-      if (link->raw) {
-        // Let Sofia read what already arrived, then see the hang-up.
-        WsBridge::Impl::write_to_sofia(*link);
-        kill_async(link->raw);
+      impl->server_gone(*link, wsi, true);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+// A raw TCP client connection that carries the TLS of link->tls
+// (tls_stream.h says why not libwebsockets' own). Trust and the TLS 1.2
+// floor are set up as for wss (WsBridge::start).
+int tls_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t len) {
+  auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
+  if (!link) return 0;
+  auto* impl = impl_of(wsi);
+  if (impl->stopping.load()) return 0;  // see raw_callback
+  switch (reason) {
+    case LWS_CALLBACK_RAW_ADOPT:  // what 4.1 says when a RAW client connected
+    case LWS_CALLBACK_RAW_CONNECTED:
+      if (link->server_connected) return 0;
+      link->server = wsi;
+      link->server_connected = true;
+      // The handshake gets as long as the connect did.
+      lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, impl->options.connect_timeout_s > 0 ? impl->options.connect_timeout_s : 10);
+      impl->pump_tls(*link);
+      return 0;
+    case LWS_CALLBACK_RAW_RX:
+      if (!link->tls->feed(std::string_view(static_cast<const char*>(in), len))) {
+        impl->set_error(link->tls->error());
+        impl->pump_tls(*link);  // what arrived before the failure still counts
+        return -1;
       }
-      impl->drop_link_if_done(link);
+      impl->pump_tls(*link);
+      return 0;
+    case LWS_CALLBACK_RAW_WRITEABLE:
+      return WsBridge::Impl::write_next(*link, wsi, LWS_WRITE_RAW);
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      impl->set_error(describe_connection_error(*impl, wsi, in, len));
+      impl->server_gone(*link, wsi, false);
+      return 0;
+    case LWS_CALLBACK_RAW_CLOSE:
+      if (link->server_connected && !link->server_open)
+        impl->set_error_if_none("TLS handshake with " + impl->options.server.host_port() + " did not complete");
+      impl->server_gone(*link, wsi, true);
       return 0;
     default:
       return 0;
@@ -263,6 +320,59 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
 }
 
 }  // namespace
+
+void WsBridge::Impl::server_opened(Link& link, lws* wsi) {
+  if (link.tls) lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+  link.server_open = true;
+  ever_connected = true;
+  set_error({});  // earlier failures are over; the next one is this connection's
+  if (!link.to_server.empty() || link.raw_closed) lws_callback_on_writable(wsi);
+}
+
+// Moves what the TLS session has ready: ciphertext to the server, plaintext
+// to Sofia; a finished handshake opens the link.
+void WsBridge::Impl::pump_tls(Link& link) {
+  std::string cipher = link.tls->take_cipher();
+  if (!cipher.empty()) {
+    link.to_server.push_back(std::move(cipher));
+    if (link.server && link.server_connected) lws_callback_on_writable(link.server);
+  }
+  std::string plain = link.tls->take_plain();
+  if (!plain.empty()) {
+    link.to_sofia += plain;
+    if (link.raw) write_to_sofia(link);
+  }
+  if (!link.server_open && link.server && link.tls->established()) server_opened(link, link.server);
+}
+
+// The server's connection failed (closed = false) or ended.
+void WsBridge::Impl::server_gone(Link& link, lws* wsi, bool closed) {
+  if (closed && !link.raw_closed) set_error_if_none(std::string(kind()) + " connection closed by server");
+  link.server = nullptr;
+  link.server_open = false;
+  link.server_closed = true;
+  lws_set_opaque_user_data(wsi, nullptr);
+  if (link.raw) {
+    // Let Sofia read what already arrived, then see the hang-up.
+    write_to_sofia(link);
+    kill_async(link.raw);
+  }
+  drop_link_if_done(&link);
+}
+
+// Sends the first of to_server as one WebSocket message or TLS write; once
+// Sofia hung up and all is sent, closes (returns -1).
+int WsBridge::Impl::write_next(Link& link, lws* wsi, lws_write_protocol kind) {
+  if (link.to_server.empty()) return link.raw_closed ? -1 : 0;
+  std::string& data = link.to_server.front();
+  std::string frame(LWS_PRE, '\0');
+  frame += data;
+  int n = lws_write(wsi, reinterpret_cast<unsigned char*>(frame.data()) + LWS_PRE, data.size(), kind);
+  if (n < static_cast<int>(data.size())) return -1;
+  link.to_server.pop_front();
+  if (!link.to_server.empty() || link.raw_closed) lws_callback_on_writable(wsi);
+  return 0;
+}
 
 void WsBridge::Impl::write_to_sofia(Link& link) {
   while (!link.to_sofia.empty() && link.raw) {
@@ -301,46 +411,72 @@ void WsBridge::Impl::accept_connection() {
     return;
   }
   lws_set_opaque_user_data(link.raw, &link);
-  connect_websocket(link);
+  connect_server(link);
 }
 
-void WsBridge::Impl::connect_websocket(Link& link) {
+void WsBridge::Impl::connect_server(Link& link) {
   lws_client_connect_info info{};
   info.context = context;
   info.vhost = vhost;
   info.address = options.server.host.c_str();
   info.port = options.server.port;
-  info.path = options.server.path.c_str();
   std::string host_header = options.server.host_port();
-  info.host = host_header.c_str();
-  info.origin = host_header.c_str();
-  info.protocol = "sip";
-  info.local_protocol_name = "sip";
+  if (tls()) {
+    // The host names the server for SNI and the certificate's name check.
+    info.method = "RAW";
+    info.host = options.server.host.c_str();
+    info.local_protocol_name = "sip-tls";
+  } else {
+    info.path = options.server.path.c_str();
+    info.host = host_header.c_str();
+    info.origin = host_header.c_str();
+    info.protocol = "sip";
+    info.local_protocol_name = "sip";
+  }
   info.opaque_user_data = &link;
-  if (options.server.transport == Transport::wss) {
+  if (tls()) {
+    auto session = TlsStream::start(tls_ctx, options.server.host, !options.insecure);
+    if (!session.ok()) {
+      set_error(session.error().message());
+      link.server_closed = true;
+      kill_async(link.raw);
+      return;
+    }
+    link.tls = std::move(session.value());
+  } else if (options.server.transport == Transport::wss) {
     info.ssl_connection = LCCSCF_USE_SSL;
     if (options.insecure)
       info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                              LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
   }
-  info.pwsi = &link.ws;
+  info.pwsi = &link.server;
   if (!lws_client_connect_via_info(&info)) {
     // The error callback has usually said why already.
-    set_error_if_none("WebSocket connection to " + options.server.to_string() + " failed");
-    link.ws = nullptr;
-    link.ws_closed = true;
+    set_error_if_none(std::string(kind()) + " connection to " + options.server.to_string() + " failed");
+    link.server = nullptr;
+    link.server_closed = true;
     kill_async(link.raw);
   }
 }
 
 void WsBridge::Impl::drop_link_if_done(Link* link) {
-  if (link->raw || link->ws) return;
+  if (link->raw || link->server) return;
   links.remove_if([link](const Link& l) { return &l == link; });
 }
 
 Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+
+  if (options.server.transport == Transport::tls) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) return Error::internal("OpenSSL: cannot create a TLS context");
+    impl->tls_ctx = ctx;
+    SSL_CTX_set_options(ctx, kBelowTls12);
+    SSL_CTX_set_verify(ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+    if (!options.insecure && !load_trust(ctx, options))
+      return Error::usage("cannot read CA certificates from " + options.ca_file);
+  }
 
   impl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (impl->listen_fd < 0) return Error::internal(std::string("socket(AF_UNIX): ") + strerror(errno));
@@ -364,8 +500,7 @@ Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
   info.timeout_secs = static_cast<unsigned>(options.connect_timeout_s > 0 ? options.connect_timeout_s : 10);
   info.connect_timeout_secs = info.timeout_secs;
-  if (!options.ca_file.empty()) info.client_ssl_ca_filepath = options.ca_file.c_str();
-  info.ssl_client_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;  // TLS 1.2 at least
+  info.ssl_client_options_set = kBelowTls12;
   impl->context = lws_create_context(&info);
   if (!impl->context) {
     close(impl->listen_fd);

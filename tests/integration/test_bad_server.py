@@ -14,7 +14,7 @@ import pytest
 from sipcall import run
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
-from testpbx import _ServerBase  # noqa: E402
+from testpbx import _ServerBase, wait_until  # noqa: E402
 
 CRASH_CODES = (-6, -11, 134, 139)  # SIGABRT / SIGSEGV, as a signal or via a shell
 
@@ -269,15 +269,46 @@ class OldTlsServer(_SocketThread):
             pass
 
 
+# OpenSSL configuration that allows TLS 1.0 with SHA-1 (Debian's own
+# policy is TLS 1.2 at SECLEVEL 2).
+PERMISSIVE_OPENSSL_CONF = """openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MinProtocol = TLSv1
+CipherString = DEFAULT@SECLEVEL=0
+"""
+
+
+@pytest.mark.parametrize("permissive", [False, True], ids=["default-policy", "permissive-openssl-conf"])
 @pytest.mark.parametrize("scheme", ["tls", "wss"])
-def test_tls_below_1_2_is_refused(pbx, scheme):
+def test_tls_below_1_2_is_refused(pbx, scheme, permissive, tmp_path):
+    """The TLS 1.2 floor is sip-call's own: it holds even when OPENSSL_CONF
+    lets every other OpenSSL client of the system speak TLS 1.0."""
+    env = None
     server = OldTlsServer(pbx)
     try:
+        if permissive:
+            conf = tmp_path / "openssl.cnf"
+            conf.write_text(PERMISSIVE_OPENSSL_CONF)
+            env = {"OPENSSL_CONF": str(conf)}
+            # The configuration works: OpenSSL's own client gets through.
+            import subprocess
+            probe = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % server.port,
+                                    "-servername", "localhost", "-CAfile", pbx.ca_file, "-verify_return_error"],
+                                   input=b"", capture_output=True, timeout=10, env={**os.environ, **env})
+            # (Its exit code is 1 anyway: the server hangs up without close_notify.)
+            assert b"Protocol  : TLSv1.1" in probe.stdout, probe.stdout.decode(errors="replace")[-2000:]
+            wait_until(lambda: server.handshakes == 1, 5, what="the server to count the handshake")
+        handshakes_before = server.handshakes
+        attempts_before = server.attempts
         url = ("sips:localhost:%d" if scheme == "tls" else "wss://localhost:%d/ws") % server.port
         r = run(["--server", url, "--user", "101", "--domain", "pbx.test", "--ca-file", pbx.ca_file, "--timeout", "3",
-                 "--json", "register"], password="secret101", timeout=20)
+                 "--json", "register"], password="secret101", timeout=20, env=env)
     finally:
         server.close()
     assert_clean_failure(r, (4,))
-    assert server.attempts >= 1, "sip-call never connected"
-    assert server.handshakes == 0
+    assert server.attempts > attempts_before, "sip-call never connected"
+    assert server.handshakes == handshakes_before

@@ -142,7 +142,7 @@ def test_cut_connection_registers_again_at_once(pbx, transport):
             stop_ok(p, pbx, user)
 
 
-@pytest.mark.parametrize("transport", ["tcp", "wss"])
+@pytest.mark.parametrize("transport", ["tcp", "tls", "wss"])
 def test_silent_connection_is_noticed_by_keepalive(pbx, transport):
     """The connection stays open but nothing comes back (a dead path, a hung
     server): the keepalive notices within --keepalive plus as long again."""
