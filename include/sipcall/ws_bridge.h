@@ -1,13 +1,19 @@
-// The WebSocket side of the ws/wss transport (RFC 7118), on libwebsockets.
+// The network side of the ws/wss transport (RFC 7118) and of SIP over TLS,
+// on libwebsockets.
 //
 // Sofia-SIP connects to the bridge's private AF_UNIX address as if it were a
 // TCP peer and writes SIP as a byte stream; for every such connection the
-// bridge opens one WebSocket to the server (subprotocol "sip") and carries
-// one SIP message per WebSocket message each way. When either side ends, the
+// bridge opens one connection to the server. A WebSocket (subprotocol
+// "sip") carries one SIP message per WebSocket message each way; Sofia's
+// CRLF keepalive (RFC 5626) becomes a WebSocket ping, and the pong a CRLF
+// back. TLS carries the byte stream unchanged, CRLF pings and pongs
+// included (TlsStream over a raw TCP connection). Either way Sofia's
+// keepalive checks the whole path to the server. When either side ends, the
 // other is closed after its queue is flushed, so Sofia sees a transport error
 // and fails the transaction at once instead of waiting for timer F.
-// Sofia's CRLF keepalive (RFC 5626) becomes a WebSocket ping, and the pong a
-// CRLF back, so Sofia's keepalive checks the whole path to the server.
+//
+// TLS (wss and tls alike): verified against the system's CA directory or
+// --ca-file, with the host name checked, TLS 1.2 at least.
 //
 // Threading: the bridge runs its own thread (libwebsockets' service loop);
 // the public methods are safe from any thread. This is the only module that
@@ -26,10 +32,10 @@
 namespace sipcall {
 
 struct WsBridgeOptions {
-  ServerUrl server;           // ws:// or wss:// URL: host (SNI, Host header), port, path
+  ServerUrl server;           // ws://, wss:// or tls server: host (SNI, Host header), port, path
   std::string ca_file;        // PEM bundle to trust instead of the system's; empty = system CAs
-  bool insecure = false;      // skip certificate and hostname verification (wss)
-  int connect_timeout_s = 10; // TCP + TLS + HTTP upgrade [s]
+  bool insecure = false;      // skip certificate and hostname verification (wss, tls)
+  int connect_timeout_s = 10; // TCP connect, then TLS and HTTP upgrade [s]
 };
 
 class WsBridge {
@@ -44,10 +50,10 @@ class WsBridge {
   const sockaddr_un& address() const;
   socklen_t address_length() const;
 
-  // Why the last WebSocket failed or closed ("" when none did), e.g.
-  // "WebSocket handshake refused: HTTP 404" or "TLS: certificate verify failed".
+  // Why the last connection failed or closed ("" when none did), e.g.
+  // "WebSocket handshake refused: HTTP 404" or "TLS handshake failed; ...".
   std::string last_error() const;
-  // True once any WebSocket reached the open state.
+  // True once any WebSocket reached the open state, or TLS its handshake's end.
   bool ever_connected() const;
 
   struct Impl;

@@ -115,9 +115,9 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
     return Error::usage("cannot read --ca-file '" + o.ca_file + "': " + std::strerror(errno));
   o.insecure = g.insecure;
   o.connect_timeout_s = std::max(1, static_cast<int>(g.timeout_s + 0.999));
-  // A WebSocket server must answer pings (RFC 6455); a TCP server answers
-  // RFC 5626's CRLF ping only if it implements it (Sofia-SIP based ones
-  // not by default), and a missing answer would drop a working connection.
+  // A WebSocket server must answer pings (RFC 6455); a TCP or TLS server
+  // answers RFC 5626's CRLF ping only if it implements it (Sofia-SIP based
+  // ones not by default), and a missing answer would drop a working connection.
   bool websocket = o.server.transport == Transport::ws || o.server.transport == Transport::wss;
   double keepalive_s = g.keepalive_s >= 0 ? g.keepalive_s : websocket ? 30 : 0;
   o.keepalive_ms = static_cast<int>(keepalive_s * 1000 + 0.5);

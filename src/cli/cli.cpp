@@ -144,8 +144,8 @@ void setup_global(CLI::App& app, ParsedArgs& a) {
   app.add_option("-t,--timeout", a.global.timeout_s, "seconds to wait for the network at each step")
       ->default_val(10)->check(CLI::Range(0.1, 3600.0));
   app.add_option("--keepalive", a.global.keepalive_s,
-                 "ping the server over an idle tcp/ws/wss connection this often and treat it as lost when no answer "
-                 "comes within as long (at most 10 s); 0 = never; default 30s on ws/wss, none on tcp")
+                 "ping the server over an idle tcp/tls/ws/wss connection this often and treat it as lost when no "
+                 "answer comes within as long (at most 10 s); 0 = never; default 30s on ws/wss, none on tcp/tls")
       ->transform(seconds_with_unit())->check(CLI::Range(0.0, 3600.0));
   app.add_flag("-v,--verbose", a.global.verbose, "print every SIP message sent and received (secrets redacted)");
   app.add_flag("--json", a.global.json, "print a JSON report (and event lines) on stdout; human lines stay on stderr");

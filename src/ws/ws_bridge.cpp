@@ -422,7 +422,7 @@ void WsBridge::Impl::connect_server(Link& link) {
   info.port = options.server.port;
   std::string host_header = options.server.host_port();
   if (tls()) {
-    // The host names the server for SNI and the certificate's name check.
+    // Plain TCP: the TLS on it is link.tls's (SNI and name check included).
     info.method = "RAW";
     info.host = options.server.host.c_str();
     info.local_protocol_name = "sip-tls";

@@ -242,17 +242,18 @@ def test_websocket_close_code_is_named_in_the_error():
     assert "WebSocket closed by server (code 1011)" in r.stderr
 
 
-class OldTlsServer(_SocketThread):
-    """A TLS server that speaks at most TLS 1.1 (with the test PBX's valid
-    certificate) and records whether a handshake ever completed."""
+class TlsServer(_SocketThread):
+    """A TLS server that completes handshakes and hangs up, counting them
+    (by default with the test PBX's valid certificate and modern TLS)."""
 
-    def __init__(self, pbx):
+    def __init__(self, pbx, cert_file=None, key_file=None, old_versions_only=False):
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        ctx.load_cert_chain(pbx.cert_file, pbx.key_file)
+        if old_versions_only:  # at most TLS 1.1
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.load_cert_chain(cert_file or pbx.cert_file, key_file or pbx.key_file)
         self.ctx = ctx
         self.handshakes = 0
         self.attempts = 0
@@ -267,6 +268,42 @@ class OldTlsServer(_SocketThread):
                 self.handshakes += 1
         except OSError:
             pass
+
+
+def OldTlsServer(pbx):
+    return TlsServer(pbx, old_versions_only=True)
+
+
+def certificate_for(pbx, tmp_path, name):
+    """A certificate for `name` only, issued by the test PBX's CA."""
+    import subprocess
+    key, csr, cert, ext = (str(tmp_path / f) for f in ("other.key", "other.csr", "other.pem", "ext.cnf"))
+    (tmp_path / "ext.cnf").write_text(f"subjectAltName=DNS:{name}\n")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", f"/CN={name}",
+                    "-out", csr], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", pbx.ca_file, "-CAkey", pbx.ca_key,
+                    "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize("scheme", ["tls", "wss"])
+def test_certificate_for_another_host_is_refused(pbx, scheme, tmp_path):
+    """A chain the CA file trusts, but for another name than the URL's:
+    refused with the hint; --insecure skips the name check too."""
+    cert, key = certificate_for(pbx, tmp_path, "other.test")
+    server = TlsServer(pbx, cert, key)
+    try:
+        url = ("sips:localhost:%d" if scheme == "tls" else "wss://localhost:%d/ws") % server.port
+        args = ["--server", url, "--user", "101", "--domain", "pbx.test", "--ca-file", pbx.ca_file, "--timeout", "3",
+                "--json", "register"]
+        r = run(args, password="secret101", timeout=20)
+        assert_clean_failure(r, (4,))
+        assert "does not match the host" in r.stderr and "--ca-file" in r.stderr, r.stderr
+        assert server.attempts >= 1 and server.handshakes == 0
+        r = run(["--insecure", *args], password="secret101", timeout=20)
+        wait_until(lambda: server.handshakes >= 1, 5, what="a handshake with --insecure")
+    finally:
+        server.close()
 
 
 # OpenSSL configuration that allows TLS 1.0 with SHA-1 (Debian's own

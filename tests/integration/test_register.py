@@ -37,7 +37,7 @@ def test_register_succeeds_over_each_transport(pbx, transport):
     assert [m["auth"] for m in sent] == [False, True, True], sent
     assert all(m["proto"] == transport for m in sent)
     assert all(m["via_transport"] == VIA[transport] for m in sent)
-    if transport in ("ws", "wss"):
+    if transport in ("ws", "wss", "tls"):
         assert f"transport={transport}" in sent[1]["contact"].lower()
     assert pbx.bindings(user) == []
 
@@ -132,10 +132,10 @@ def test_insecure_skips_verification_and_says_so(pbx):
     assert "verification is disabled" in r.stderr
 
 
-@pytest.mark.parametrize("transport", ["tcp", "ws"])
+@pytest.mark.parametrize("transport", ["tcp", "tls", "ws"])
 def test_server_that_never_answers_times_out(silent_tcp_server, transport):
     host, port = silent_tcp_server.address
-    url = f"sip:{host}:{port};transport=tcp" if transport == "tcp" else f"ws://{host}:{port}/ws"
+    url = {"tcp": f"sip:{host}:{port};transport=tcp", "tls": f"sips:{host}:{port}", "ws": f"ws://{host}:{port}/ws"}[transport]
     r = run(["--server", url, "--user", "101", "--timeout", "2", "--json", "register"], password="x")
     assert r.code == 5, r
     assert r.seconds < 6, r
