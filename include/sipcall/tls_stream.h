@@ -11,6 +11,7 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,21 @@ namespace sipcall {
 
 // What a refused server certificate is reported as (tls and wss alike).
 extern const char* const kCertificateRefused;
+
+// The client TLS policy of sip-call, for wss (libwebsockets' context) and
+// tls (client_context) alike.
+//
+// TLS 1.2 at least, whatever OpenSSL's configuration allows: options for
+// SSL_CTX_set_options.
+inline constexpr uint64_t kBelowTls12 = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+// Trust to verify servers with: the certificates in `ca_file` only (it
+// replaces the system's trust, it does not add to it), or else the system's
+// CA directory. False when the file cannot be read.
+bool load_trust(SSL_CTX* ctx, const std::string& ca_file);
+
+using SslContext = std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)>;
+// A client context with that policy; `insecure` verifies nothing.
+Result<SslContext> client_context(const std::string& ca_file, bool insecure);
 
 class TlsStream {
  public:

@@ -2,13 +2,11 @@
 
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <list>
@@ -50,11 +48,7 @@ struct WsBridge::Impl {
 
   lws_context* context = nullptr;
   lws_vhost* vhost = nullptr;
-  SSL_CTX* tls_ctx = nullptr;  // tls only; wss uses the vhost's
-
-  ~Impl() {
-    if (tls_ctx) SSL_CTX_free(tls_ctx);
-  }
+  SslContext tls_ctx{nullptr, SSL_CTX_free};  // tls only; wss uses the vhost's
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::list<Link> links;  // owned by the service thread
@@ -198,28 +192,11 @@ std::string describe_connection_error(const WsBridge::Impl& impl, lws* wsi, cons
   return std::string(impl.kind()) + " connection failed: " + why;
 }
 
-// The system's trust store as OpenSSL's hashed directory: only the CA a
-// server's chain needs is read, on demand. Loading the whole bundle (what
-// libwebsockets does by default) was 90 % of a one-shot wss register's CPU.
-// SSL_CERT_DIR overrides the directory, as everywhere in OpenSSL.
-// --ca-file replaces the system's trust, it does not add to it.
-bool load_trust(SSL_CTX* ctx, const WsBridgeOptions& options) {
-  if (!options.ca_file.empty()) return SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) == 1;
-  const char* dir = std::getenv(X509_get_default_cert_dir_env());
-  if (!dir || !*dir) dir = X509_get_default_cert_dir();
-  SSL_CTX_load_verify_locations(ctx, nullptr, dir);
-  return true;
-}
-
-// TLS 1.2 at least, for wss (libwebsockets' context) and tls (ours) alike,
-// whatever OpenSSL's configuration allows.
-constexpr uint64_t kBelowTls12 = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-
 int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
     // Called once per vhost while the context is created.
     auto* impl = impl_of(wsi);
-    if (user && impl && !impl->options.insecure && !load_trust(static_cast<SSL_CTX*>(user), impl->options))
+    if (user && impl && !impl->options.insecure && !load_trust(static_cast<SSL_CTX*>(user), impl->options.ca_file))
       impl->set_error("cannot read CA certificates from " + impl->options.ca_file);
     return 0;
   }
@@ -435,7 +412,7 @@ void WsBridge::Impl::connect_server(Link& link) {
   }
   info.opaque_user_data = &link;
   if (tls()) {
-    auto session = TlsStream::start(tls_ctx, options.server.host, !options.insecure);
+    auto session = TlsStream::start(tls_ctx.get(), options.server.host, !options.insecure);
     if (!session.ok()) {
       set_error(session.error().message());
       link.server_closed = true;
@@ -469,13 +446,9 @@ Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options
   impl->options = options;
 
   if (options.server.transport == Transport::tls) {
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) return Error::internal("OpenSSL: cannot create a TLS context");
-    impl->tls_ctx = ctx;
-    SSL_CTX_set_options(ctx, kBelowTls12);
-    SSL_CTX_set_verify(ctx, options.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
-    if (!options.insecure && !load_trust(ctx, options))
-      return Error::usage("cannot read CA certificates from " + options.ca_file);
+    auto ctx = client_context(options.ca_file, options.insecure);
+    if (!ctx.ok()) return ctx.error();
+    impl->tls_ctx = std::move(ctx.value());
   }
 
   impl->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
