@@ -268,8 +268,10 @@ int tls_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t 
       if (link->server_connected) return 0;
       link->server = wsi;
       link->server_connected = true;
-      // The handshake gets as long as the connect did.
-      lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, impl->options.connect_timeout_s > 0 ? impl->options.connect_timeout_s : 10);
+      // A handshake that never ends is the transaction's timeout to report
+      // (as for a silent TCP server); this one, a second later, only makes
+      // sure the connection does not stay forever.
+      lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, (impl->options.connect_timeout_s > 0 ? impl->options.connect_timeout_s : 10) + 1);
       impl->pump_tls(*link);
       return 0;
     case LWS_CALLBACK_RAW_RX:
