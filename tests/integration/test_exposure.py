@@ -42,7 +42,7 @@ def sockets_of(pid):
     return found
 
 
-@pytest.mark.parametrize("transport", ["udp", "tcp", "wss"])
+@pytest.mark.parametrize("transport", ["udp", "tcp", "tls", "wss"])
 def test_no_socket_is_open_to_the_world_during_a_call(pbx, transport):
     with start_answer(pbx, transport, CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
         with Running(account_args(pbx, transport, CALLER, ["--json", "dial", CALLEE, "--tone", "440",
