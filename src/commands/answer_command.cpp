@@ -35,6 +35,42 @@ struct EndedCall {
   JsonObject report;
 };
 
+// Moves the calls that have ended from `active` to `ended`, each announced
+// by its "call" event line. Returns whether any did.
+bool reap_ended(CallsInProgress& active, std::vector<EndedCall>& ended, Reporter& reporter) {
+  bool any = false;
+  for (auto it = active.begin(); it != active.end();) {
+    if (!it->second->done()) {
+      ++it;
+      continue;
+    }
+    reporter.event(JsonObject().add("event", "call").add("call", it->second->report()));
+    ended.push_back({it->second->number(), it->second->result(), it->second->report()});
+    it = active.erase(it);
+    any = true;
+  }
+  return any;
+}
+
+// The ended calls in the order they came in; the first that failed names
+// the exit code (calls of --parallel may end in any order).
+struct Tally {
+  std::vector<JsonObject> reports;
+  int failed = 0;
+  ExitCode code = ExitCode::ok;
+  std::string error;  // "call N: ..."
+};
+Tally tally(std::vector<EndedCall> ended) {
+  std::sort(ended.begin(), ended.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+  Tally t;
+  for (const auto& call : ended) {
+    t.reports.push_back(call.report);
+    if (call.result.code == ExitCode::ok) continue;
+    if (t.failed++ == 0) t.code = call.result.code, t.error = "call " + std::to_string(call.number) + ": " + call.result.error;
+  }
+  return t;
+}
+
 }  // namespace
 
 ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, Reporter& reporter) {
@@ -82,16 +118,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   int signals_seen = 0;
   auto idle_since = Clock::now();
   for (;;) {
-    for (auto it = active.begin(); it != active.end();) {
-      if (!it->second->done()) {
-        ++it;
-        continue;
-      }
-      reporter.event(JsonObject().add("event", "call").add("call", it->second->report()));
-      ended.push_back({it->second->number(), it->second->result(), it->second->report()});
-      it = active.erase(it);
-      idle_since = Clock::now();
-    }
+    if (reap_ended(active, ended, reporter)) idle_since = Clock::now();
     // Calls beyond --calls, or after a signal or a lost registration, are
     // turned away; the loop ends when the last call in progress has.
     bool accepting = !stopping && !keeper.failure() && (options.calls == 0 || calls < options.calls);
@@ -126,24 +153,16 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
     }
   }
 
-  // Calls in the order they came in; the first that failed names the exit code.
-  std::sort(ended.begin(), ended.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
-  ExitCode code = ExitCode::ok;
-  std::string error;
-  std::vector<JsonObject> call_reports;
-  int failed = 0;
-  for (const auto& call : ended) {
-    call_reports.push_back(call.report);
-    if (call.result.code == ExitCode::ok) continue;
-    ++failed;
-    if (code == ExitCode::ok) code = call.result.code, error = "call " + std::to_string(call.number) + ": " + call.result.error;
-  }
+  Tally calls_done = tally(std::move(ended));
+  ExitCode code = calls_done.code;
+  std::string error = calls_done.error;
+  int failed = calls_done.failed;
   if (idle_expired && code == ExitCode::ok) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "no call arrived within %g s", options.idle_timeout_s);
     code = ExitCode::timeout, error = buf;
   }
-  report.add("calls_answered", calls).add("calls_failed", failed).add("calls", call_reports)
+  report.add("calls_answered", calls).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());
   if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
   wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);
