@@ -66,6 +66,7 @@ struct AnswerOptions {
   double answer_delay_s = 0;   // --answer-delay: ring this long before 200 OK [s]
   bool echo = false;           // --echo: send back what arrives
   int calls = 0;               // --calls N: exit after N calls; 0 = until a signal
+  int parallel = 1;            // --parallel N: calls in progress at once; more get 486
   double idle_timeout_s = 0;   // --idle-timeout: exit 5 if no call arrives for this long; 0 = never [s]
   CallOptions call;
 };

@@ -102,6 +102,10 @@ CLI::App* setup_answer(CLI::App& app, ParsedArgs& a) {
   cmd->add_flag("--echo", a.answer.echo, "send back the audio that arrives");
   cmd->add_option("--calls", a.answer.calls, "exit after this many calls (0 = until SIGINT/SIGTERM)")
       ->default_val(0)->check(CLI::NonNegativeNumber.description(""))->type_name("N");
+  cmd->add_option("--parallel", a.answer.parallel,
+                  "answer up to this many calls at once, each with its own RTP ports from --rtp-ports; "
+                  "a call beyond them gets 486 Busy Here")
+      ->default_val(1)->check(CLI::PositiveNumber.description(""))->type_name("N");
   cmd->add_option("--idle-timeout", a.answer.idle_timeout_s, "exit 5 when no call arrives for this long (0 = wait forever)")
       ->transform(seconds_with_unit())->type_name("DURATION")->default_val(0);
   add_call_options(cmd, a.answer.call, a, 0);

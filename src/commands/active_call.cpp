@@ -97,122 +97,120 @@ bool ActiveCall::media_failed(std::string& why) {
   return false;
 }
 
-void ActiveCall::wait_terminated(Clock::duration timeout, const std::function<void(const SipEvent&)>& other) {
-  auto deadline = Clock::now() + timeout;
-  SipEvent e;
-  while (!terminated_ && wait_event(agent_, queue_, e, deadline, false, 0) == Wait::event) {
-    if (e.call == call_ && e.type == SipEventType::call_terminated) terminated_ = true;
-    else if (e.call != call_ && other) other(e);
+void ActiveCall::begin(Clock::duration timeout, int signals_seen) {
+  begun_ = true;
+  timeout_ = timeout;
+  signals_seen_ = signals_seen;
+  answered_at_ = Clock::now();
+  media_expected_since_ = answered_at_;
+  hang_up_at_ =
+      answered_at_ + (options_.duration_s > 0 ? from_seconds(options_.duration_s) : Clock::duration(kMaxCall));
+  // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
+  next_dtmf_at_ = answered_at_ + from_seconds(options_.dtmf_delay_s);
+  dtmf_pending_ = !options_.dtmf.empty();
+  if (dtmf_pending_ && !options_.dtmf_info && params_.telephone_event_pt < 0)
+    reporter_.warn("the peer did not accept telephone-event; sending DTMF as SIP INFO");
+}
+
+void ActiveCall::send_due_dtmf(Clock::time_point now) {
+  if (!dtmf_pending_ || now < next_dtmf_at_) return;
+  if (!options_.dtmf_info && params_.telephone_event_pt >= 0) {
+    media_->send_dtmf(options_.dtmf);
+    result_.dtmf_sent = options_.dtmf;
+    dtmf_pending_ = false;
+    return;
+  }
+  if (info_digits_left_.empty() && result_.dtmf_sent.empty()) info_digits_left_ = options_.dtmf;
+  if (!info_digits_left_.empty()) {
+    agent_.send_dtmf_info(call_, info_digits_left_.front(), kInfoDigitMs);
+    result_.dtmf_sent += info_digits_left_.front();
+    info_digits_left_.erase(0, 1);
+    next_dtmf_at_ = now + kInfoDigitGap;
+  }
+  dtmf_pending_ = !info_digits_left_.empty();
+}
+
+void ActiveCall::hung_up_by(const char* who, Clock::time_point now) {
+  result_.hangup_by = who;
+  result_.duration_ms = ms_since(answered_at_);
+  hung_up_ = true;
+  // The dialog must end within --timeout whatever the peer does.
+  hang_up_at_ = now + timeout_;
+}
+
+void ActiveCall::tick() {
+  auto now = Clock::now();
+  if (hung_up_) {
+    if (!terminated_ && now >= hang_up_at_) gave_up_ = true;
+    return;
+  }
+  send_due_dtmf(now);
+  std::string why;
+  if (media_failed(why)) {
+    result_.code = ExitCode::media_failure;
+    result_.error = why;
+  } else if (signals_received() > signals_seen_) {
+    result_.code = ExitCode::failure;
+    result_.error = "interrupted during the call";
+  } else if (now < hang_up_at_) {
+    return;
+  }
+  hung_up_by("local", now);
+  agent_.bye(call_);
+}
+
+Clock::time_point ActiveCall::next_wake() const {
+  // 100 ms: the media watchdog and signals have no event of their own.
+  auto wake = std::min(Clock::now() + std::chrono::milliseconds(100), hang_up_at_);
+  if (dtmf_pending_ && !hung_up_) wake = std::min(wake, next_dtmf_at_);
+  return wake;
+}
+
+void ActiveCall::on_event(const SipEvent& e) {
+  switch (e.type) {
+    case SipEventType::remote_hangup:
+      if (!hung_up_) hung_up_by("remote", Clock::now());
+      break;
+    case SipEventType::call_terminated:
+      terminated_ = true;
+      break;
+    case SipEventType::call_reoffer:
+      if (begun_) on_reoffer(e);
+      break;
+    case SipEventType::call_ack:
+      if (awaiting_ack_answer_ && !e.body.empty()) {
+        auto answer = parse_sdp(e.body);
+        auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
+                                  : Result<media::MediaParams>(answer.error());
+        if (params.ok() && !media_->update(params.value())) params_ = params.value();
+        else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
+      }
+      awaiting_ack_answer_ = false;
+      break;
+    case SipEventType::dtmf_info:
+      info_received_ += e.dtmf;
+      break;
+    default:
+      break;
   }
 }
 
-void ActiveCall::abandon(bool answered, Clock::duration timeout) {
+void ActiveCall::end(bool answered, Clock::duration timeout) {
   if (answered) agent_.bye(call_);
   else agent_.cancel(call_);
-  wait_terminated(timeout, {});
+  timeout_ = timeout;
+  hung_up_ = true;
+  hang_up_at_ = Clock::now() + timeout;
 }
 
-CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other) {
-  auto answered_at = Clock::now();
-  media_expected_since_ = answered_at;
-  auto hang_up_at =
-      answered_at + (options_.duration_s > 0 ? from_seconds(options_.duration_s) : Clock::duration(kMaxCall));
-  // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
-  std::string info_digits_left;
-  auto next_dtmf_at = answered_at + from_seconds(options_.dtmf_delay_s);
-  bool dtmf_pending = !options_.dtmf.empty();
-  if (dtmf_pending && !options_.dtmf_info && params_.telephone_event_pt < 0)
-    reporter_.warn("the peer did not accept telephone-event; sending DTMF as SIP INFO");
-
-  std::string info_received;
-  bool hung_up = false;
-  while (!terminated_) {
-    auto now = Clock::now();
-    if (dtmf_pending && now >= next_dtmf_at) {
-      if (!options_.dtmf_info && params_.telephone_event_pt >= 0) {
-        media_->send_dtmf(options_.dtmf);
-        result_.dtmf_sent = options_.dtmf;
-        dtmf_pending = false;
-      } else {
-        if (info_digits_left.empty() && result_.dtmf_sent.empty()) info_digits_left = options_.dtmf;
-        if (!info_digits_left.empty()) {
-          agent_.send_dtmf_info(call_, info_digits_left.front(), kInfoDigitMs);
-          result_.dtmf_sent += info_digits_left.front();
-          info_digits_left.erase(0, 1);
-          next_dtmf_at = now + kInfoDigitGap;
-        }
-        dtmf_pending = !info_digits_left.empty();
-      }
-    }
-    if (!hung_up) {
-      std::string why;
-      bool end = true;
-      if (media_failed(why)) {
-        result_.code = ExitCode::media_failure;
-        result_.error = why;
-      } else if (signals_received() > signals_seen) {
-        result_.code = ExitCode::failure;
-        result_.error = "interrupted during the call";
-      } else {
-        end = now >= hang_up_at;
-      }
-      if (end) {
-        result_.hangup_by = "local";
-        result_.duration_ms = ms_since(answered_at);
-        agent_.bye(call_);
-        hung_up = true;
-        // The dialog must end within --timeout whatever the peer does.
-        hang_up_at = now + timeout;
-      }
-    } else if (now >= hang_up_at) {
-      break;
-    }
-    SipEvent e;
-    auto until = std::min(Clock::now() + std::chrono::milliseconds(100), hang_up_at);
-    if (wait_event(agent_, queue_, e, until, false, 0) != Wait::event) continue;
-    if (e.call != call_) {
-      if (other) other(e);
-      continue;
-    }
-    switch (e.type) {
-      case SipEventType::remote_hangup:
-        if (!hung_up) {
-          result_.hangup_by = "remote";
-          result_.duration_ms = ms_since(answered_at);
-          hung_up = true;
-          hang_up_at = Clock::now() + timeout;
-        }
-        break;
-      case SipEventType::call_terminated:
-        terminated_ = true;
-        break;
-      case SipEventType::call_reoffer:
-        on_reoffer(e);
-        break;
-      case SipEventType::call_ack:
-        if (awaiting_ack_answer_ && !e.body.empty()) {
-          auto answer = parse_sdp(e.body);
-          auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
-                                    : Result<media::MediaParams>(answer.error());
-          if (params.ok() && !media_->update(params.value())) params_ = params.value();
-          else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
-        }
-        awaiting_ack_answer_ = false;
-        break;
-      case SipEventType::dtmf_info:
-        info_received += e.dtmf;
-        break;
-      default:
-        break;
-    }
-  }
-  if (!hung_up) {
+CallResult ActiveCall::finish() {
+  if (!hung_up_) {
     result_.hangup_by = "remote";
-    result_.duration_ms = ms_since(answered_at);
+    result_.duration_ms = ms_since(answered_at_);
   }
   media_->stop();
   result_.stats = media_->stats();
-  result_.dtmf_received = result_.stats.dtmf_received + info_received;
+  result_.dtmf_received = result_.stats.dtmf_received + info_received_;
   if (options_.expect_tone_hz > 0 && received_) {
     result_.expected_tone_hz = options_.expect_tone_hz;
     result_.tone = check_tone(*received_, options_.expect_tone_hz);
@@ -225,6 +223,26 @@ CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std:
     }
   }
   return result_;
+}
+
+void ActiveCall::drive(const std::function<void(const SipEvent&)>& other) {
+  for (tick(); !finished(); tick()) {
+    SipEvent e;
+    if (wait_event(agent_, queue_, e, next_wake(), false, 0) != Wait::event) continue;
+    if (e.call == call_) on_event(e);
+    else if (other) other(e);
+  }
+}
+
+void ActiveCall::abandon(bool answered, Clock::duration timeout) {
+  end(answered, timeout);
+  drive({});
+}
+
+CallResult ActiveCall::run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other) {
+  begin(timeout, signals_seen);
+  drive(other);
+  return finish();
 }
 
 Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const CallOptions& call,
@@ -309,10 +327,13 @@ void add_call_report(JsonObject& report, const CallResult& r, const media::Media
 }
 
 void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
-                        const std::string& peer) {
-  reporter.line(media_summary(r, params));
-  if (!r.dtmf_received.empty()) reporter.line("DTMF received: " + r.dtmf_received);
-  reporter.line((r.hangup_by == "remote" ? peer + " hung up" : std::string("hung up")) + " after " +
+                        const std::string& peer, const std::string& prefix) {
+  std::string summary = media_summary(r, params);
+  for (size_t nl = summary.find('\n'); nl != std::string::npos; nl = summary.find('\n', nl + 1))
+    summary.insert(nl + 1, prefix);
+  reporter.line(prefix + summary);
+  if (!r.dtmf_received.empty()) reporter.line(prefix + "DTMF received: " + r.dtmf_received);
+  reporter.line(prefix + (r.hangup_by == "remote" ? peer + " hung up" : std::string("hung up")) + " after " +
                 std::to_string(r.duration_ms) + " ms");
 }
 

@@ -2,6 +2,10 @@
 // `dial` and `answer`: it starts and updates the media stream from SDP,
 // answers re-INVITEs, sends DTMF, watches for missing RTP, hangs up on
 // --duration or a signal, and collects what the report needs.
+//
+// It is event-driven (begin, on_event, tick, finish) so that one signalling
+// loop can drive many calls at once (`answer --parallel`); run() is that
+// loop for a single call (`dial`).
 // Internal to src/commands; runs on the signalling thread.
 #pragma once
 
@@ -49,22 +53,39 @@ class ActiveCall {
   // media, then the final answer). The first call takes the audio.
   Error apply(const media::MediaParams& params, CallAudio& audio);
 
-  // The in-call phase, from answer until the dialog is gone. `other` sees
-  // events that are not about this call (answer: new INVITEs get 486).
-  // `timeout` bounds the wait for the dialog to end after a BYE. A signal
-  // beyond the first `signals_seen` hangs up.
-  CallResult run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other);
+  // The in-call phase, from answer until the dialog is gone, for a loop
+  // that drives many calls: begin() at the answer; then on_event() for each
+  // event about this call and tick() after every wait (no later than
+  // next_wake()), until finished(); then finish() once. `timeout` bounds
+  // the wait for the dialog to end after a BYE; a signal beyond
+  // `signals_seen` hangs up.
+  void begin(Clock::duration timeout, int signals_seen);
+  void on_event(const SipEvent& e);
+  void tick();
+  Clock::time_point next_wake() const;
+  bool finished() const { return terminated_ || gave_up_; }
+  // Stops the media and adds its statistics, DTMF and the tone check.
+  CallResult finish();
 
-  // Hangs up a call that never got to run() (CANCEL or BYE as fits) and
-  // waits, bounded by `timeout`, for its dialog to end.
+  // Hangs up a call that never began (CANCEL or BYE as fits) without
+  // waiting; finished() turns true when its dialog is gone, or `timeout`
+  // later. finish() is not needed then.
+  void end(bool answered, Clock::duration timeout);
+
+  // The in-call phase driven by a loop of its own (one call at a time).
+  // `other` sees events that are not about this call.
+  CallResult run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other);
+  // end() and wait, bounded by `timeout`, for the dialog to end.
   void abandon(bool answered, Clock::duration timeout);
 
   CallResult& result() { return result_; }
 
  private:
   void on_reoffer(const SipEvent& e);
-  void wait_terminated(Clock::duration timeout, const std::function<void(const SipEvent&)>& other);
+  void drive(const std::function<void(const SipEvent&)>& other);
+  void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);
+  void hung_up_by(const char* who, Clock::time_point now);
 
   SipAgent& agent_;
   EventQueue& queue_;
@@ -77,10 +98,21 @@ class ActiveCall {
   media::MediaParams params_;
   CallResult result_;
   bool terminated_ = false;
+  bool gave_up_ = false;      // the dialog outlived `timeout_` after our BYE
+  bool begun_ = false;
+  bool hung_up_ = false;      // BYE sent or received (or CANCEL)
+  Clock::duration timeout_{};
+  int signals_seen_ = 0;
+  Clock::time_point answered_at_;
+  Clock::time_point hang_up_at_;  // --duration; after hang-up: give up on the dialog
+  bool dtmf_pending_ = false;
+  Clock::time_point next_dtmf_at_;
+  std::string info_digits_left_;  // SIP INFO digits still to send, one per kInfoDigitGap
+  std::string info_received_;
   Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
   bool awaiting_ack_answer_ = false;
-  std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone        // we offered in a 200 to an offerless re-INVITE
-  std::vector<SdpFormat> offered_formats_;
+  std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone
+  std::vector<SdpFormat> offered_formats_;   // we offered in a 200 to an offerless re-INVITE
 };
 
 // What `dial` and `answer` check before anything goes on the network.
@@ -105,7 +137,8 @@ void add_call_report(JsonObject& report, const CallResult& r, const media::Media
 // received 498 packets (0.4 % lost), jitter 1.2 ms, RTT 0 ms, MOS 4.41",
 // the tone check, DTMF received and "<who> hung up after N ms"; `peer`
 // names the far end ("the far end", "the caller").
+// `prefix` starts every line ("call 2: " when calls overlap).
 void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
-                        const std::string& peer);
+                        const std::string& peer, const std::string& prefix = "");
 
 }  // namespace sipcall

@@ -26,6 +26,7 @@ class CommandReport {
   CommandReport(Reporter& reporter, const std::string& command);
   JsonObject& fields() { return fields_; }
   JsonObject& timings() { return timings_; }
+  Clock::time_point started() const { return started_; }
   // Prints `error` (if any) as the one human error line and writes the report.
   ExitCode finish(ExitCode code, const std::string& error);
 

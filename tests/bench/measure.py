@@ -133,6 +133,15 @@ def peak_rss_kb(pid):
     raise ValueError(f"/proc/{pid}/status has no VmHWM")
 
 
+def vm_rss_kb(pid):
+    """The resident memory of a live process now (VmRSS, KiB)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise ValueError(f"/proc/{pid}/status has no VmRSS")
+
+
 def rusage_cpu_ms(rusage):
     return (rusage.ru_utime + rusage.ru_stime) * 1000.0
 

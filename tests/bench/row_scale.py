@@ -1,6 +1,8 @@
-"""Row 5 of the benchmark: many registrations held by one sip-call process.
+"""Row 5 of the benchmark: many registrations, and many calls
+(scale_calls.py), held by one sip-call process.
 
   sip-call register --accounts FILE --keep   over ws, N = 1, 100, 500, 1000
+  sip-call answer --parallel N --echo        over udp, N = 1, 10, 50, 100 calls from sipp
 
 One run starts the process with N accounts (users 1000..), waits for its
 summary event (every REGISTER answered), reads its resident memory while it
@@ -17,7 +19,8 @@ import signal
 import subprocess
 import time
 
-from measure import Sample, failed, peak_rss_kb
+import scale_calls
+from measure import Sample, failed, peak_rss_kb, vm_rss_kb
 from targets import check, summary_median
 
 COUNTS = (1, 100, 500, 1000)
@@ -26,14 +29,6 @@ TRANSPORT = "ws"
 RUNS = 5
 WARMUP = 0
 REGISTERED_WITHIN_S = 60
-
-
-def vm_rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise ValueError(f"/proc/{pid}/status has no VmRSS")
 
 
 def read_json_until(proc, predicate, timeout):
@@ -110,19 +105,30 @@ class Case:
 
 def cases(ctx):
     missing = None if os.access(ctx.sip_call, os.X_OK) else f"{ctx.sip_call} not built (ninja -C build)"
-    return [Case(n, missing) for n in COUNTS]
+    return [Case(n, missing) for n in COUNTS] + scale_calls.cases(ctx)
 
 
 def _rss(summaries, count):
     return summary_median(summaries, "scale: RSS held", "sip-call", f"{TRANSPORT} x{count}")
 
 
-def per_registration_kb(summaries, count):
+def per_item_kb(rss_mb_1, rss_mb_n, count):
     """(RSS(count) - RSS(1)) / count in KiB, or None without both figures."""
-    one, many = _rss(summaries, 1), _rss(summaries, count)
-    if one is None or many is None or count <= 1:
+    if rss_mb_1 is None or rss_mb_n is None or count <= 1:
         return None
-    return (many - one) * 1024.0 / count
+    return (rss_mb_n - rss_mb_1) * 1024.0 / count
+
+
+def per_registration_kb(summaries, count):
+    """Memory per registration in KiB (medians), or None."""
+    return per_item_kb(_rss(summaries, 1), _rss(summaries, count), count)
+
+
+def per_call_kb(summaries, count):
+    """Memory per call in KiB (medians), or None."""
+    def rss(n):
+        return summary_median(summaries, scale_calls.RSS_ROW, "sip-call", scale_calls.variant(n))
+    return per_item_kb(rss(1), rss(count), count)
 
 
 def notes(summaries):
@@ -131,6 +137,11 @@ def notes(summaries):
         kb = per_registration_kb(summaries, n)
         if kb is not None:
             out.append(f"scale: memory per registration over {TRANSPORT} with {n} held: {kb:.1f} KiB "
+                       f"((RSS({n}) - RSS(1)) / {n}, medians)")
+    for n in scale_calls.COUNTS[1:]:
+        kb = per_call_kb(summaries, n)
+        if kb is not None:
+            out.append(f"scale: memory per call with {n} calls up ({scale_calls.variant(n)}): {kb:.1f} KiB "
                        f"((RSS({n}) - RSS(1)) / {n}, medians)")
     return out
 

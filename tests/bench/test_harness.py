@@ -22,6 +22,7 @@ import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
 import row_scale  # noqa: E402
+import scale_calls  # noqa: E402
 from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, run_process, sample_of,  # noqa: E402
                      start_process, summarize)
 
@@ -102,6 +103,31 @@ def test_scale_memory_per_registration_and_target():
     summaries[("scale: RSS held", "sip-call", "ws x1000")] = rss(250.0)
     assert dict(row_scale.targets(summaries))["1,000 registrations over ws in one process: RSS < 200 MB"] is False
     assert dict(row_scale.targets({}))["1,000 registrations over ws in one process: RSS < 200 MB"] is False
+
+
+def test_scale_memory_per_call():
+    summaries = {(scale_calls.RSS_ROW, "sip-call", "udp pcmu x1"): summarize([Sample(10.0)] * 5),
+                 (scale_calls.RSS_ROW, "sip-call", "udp pcmu x100"): summarize([Sample(30.0)] * 5)}
+    assert row_scale.per_call_kb(summaries, 100) == pytest.approx(204.8)
+    assert row_scale.per_call_kb(summaries, 50) is None
+    assert any("memory per call with 100 calls up" in n for n in row_scale.notes(summaries))
+
+
+def _answer_report(*calls):
+    return {"exit_code": 0, "calls": [
+        {"number": i + 1, "result": "ok", "call_ms": 10000, "answered_ms": a, "ended_ms": e,
+         "media": {"packets_received": rx, "packets_sent": 500}} for i, (a, e, rx) in enumerate(calls)]}
+
+
+@pytest.mark.parametrize("calls,why", [
+    ([(1000, 11000, 500), (1100, 11100, 499)], None),
+    ([(1000, 11000, 500)], "1 of 2 calls"),
+    ([(1000, 11000, 500), (1100, 11100, 100)], "RTP received 100 of ~500"),
+    ([(1000, 2000, 500), (3000, 4000, 500)], "never all up at once"),
+])
+def test_scale_calls_are_checked(calls, why):
+    found = scale_calls.check_report(_answer_report(*calls), 2)
+    assert (found is None) if why is None else (why in found)
 
 
 needs_gnu_time = pytest.mark.skipif(not os.access(GNU_TIME, os.X_OK), reason="GNU time not installed")
