@@ -107,7 +107,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   timings.add("register_ms", ms_since(t0));
   reporter.line("registered " + ao.user + " at " + ao.domain + " via " + transport_label(ao.server.transport) +
                 ", waiting for calls");
-  reporter.event(JsonObject().add("event", "registered").add("status", reg.status).add("expires", reg.expires_s));
+  reporter.event(JsonObject().add("event", "registered").add("user", ao.user).add("status", reg.status).add("expires", reg.expires_s));
 
   RegistrationKeeper keeper(agent, reporter, ao, kAnswerExpires_s);
   AnswerContext context{agent, queue, reporter, options, codecs, ao.local_address, timeout, out.started()};

@@ -75,6 +75,7 @@ struct WsBridge::Impl {
   void drop_link_if_done(Link* link);
   void server_opened(Link& link, lws* wsi);
   void server_gone(Link& link, lws* wsi, bool closed);
+  void forget_server(Link& link, lws* wsi);
   void pump_tls(Link& link);
   static int write_next(Link& link, lws* wsi, lws_write_protocol kind);
   static void write_to_sofia(Link& link);
@@ -249,6 +250,15 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
     case LWS_CALLBACK_CLIENT_CLOSED:
       impl->server_gone(*link, wsi, true);
       return 0;
+    case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+      // Closed before the upgrade (libwebsockets' own timeout, or the server
+      // hung up on the handshake): neither of the two above is said then.
+      impl->set_error_if_none("WebSocket handshake with " + impl->options.server.host_port() + " did not complete");
+      impl->server_gone(*link, wsi, false);
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      impl->forget_server(*link, wsi);
+      return 0;
     default:
       return 0;
   }
@@ -292,6 +302,9 @@ int tls_callback(lws* wsi, lws_callback_reasons reason, void*, void* in, size_t 
       if (link->server_connected && !link->server_open)
         impl->set_error_if_none("TLS handshake with " + impl->options.server.host_port() + " did not complete");
       impl->server_gone(*link, wsi, true);
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      impl->forget_server(*link, wsi);
       return 0;
     default:
       return 0;
@@ -337,6 +350,16 @@ void WsBridge::Impl::server_gone(Link& link, lws* wsi, bool closed) {
     kill_async(link.raw);
   }
   drop_link_if_done(&link);
+}
+
+// The last word on a server connection: libwebsockets frees it after this.
+// Every path that ends one should have called server_gone() already (and
+// unhooked the link); one it did not announce must not leave link.server
+// pointing at freed memory, which the next kill_async() would write to.
+void WsBridge::Impl::forget_server(Link& link, lws* wsi) {
+  if (link.server != wsi) return;
+  set_error_if_none(std::string(kind()) + " connection to " + options.server.host_port() + " ended");
+  server_gone(link, wsi, false);
 }
 
 // Sends the first of to_server as one WebSocket message or TLS write; once
@@ -473,8 +496,13 @@ Result<std::unique_ptr<WsBridge>> WsBridge::start(const WsBridgeOptions& options
   info.protocols = kProtocols;
   info.user = impl.get();
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-  info.timeout_secs = static_cast<unsigned>(options.connect_timeout_s > 0 ? options.connect_timeout_s : 10);
-  info.connect_timeout_secs = info.timeout_secs;
+  // The TCP connect gets --timeout; what follows (the WebSocket handshake)
+  // a second more, so that a server that accepts and then says nothing is
+  // the SIP transaction's timeout to report (exit 5), not a race between
+  // the two timers that ended either way.
+  const unsigned timeout_s = static_cast<unsigned>(options.connect_timeout_s > 0 ? options.connect_timeout_s : 10);
+  info.connect_timeout_secs = timeout_s;
+  info.timeout_secs = timeout_s + 1;
   info.ssl_client_options_set = kBelowTls12;
   impl->context = lws_create_context(&info);
   if (!impl->context) {

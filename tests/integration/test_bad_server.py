@@ -232,6 +232,16 @@ def test_connection_dropped_mid_transaction_is_a_network_error():
     assert "cannot reach" in r.stderr or "connection" in r.stderr
 
 
+def test_websocket_server_hanging_up_on_the_handshake_is_a_network_error():
+    """The server reads the HTTP upgrade and closes: a quick, clean exit 4
+    that says the WebSocket connection failed."""
+    with TcpDropper() as server:
+        r = register("ws://127.0.0.1:%d/ws" % server.port)
+    assert_clean_failure(r, (4,))
+    assert r.seconds < 5
+    assert "cannot reach ws://" in r.stderr and "WebSocket connection failed" in r.stderr, r.stderr
+
+
 def test_websocket_close_code_is_named_in_the_error():
     server = WsServer("close")
     try:
