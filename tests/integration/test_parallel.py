@@ -17,17 +17,22 @@ def start_dial(pbx, user, extra):
                    password=pbx.password(user))
 
 
+def finish_all(callers):
+    """Each caller's (exit code, report); every caller is stopped either way."""
+    try:
+        return [finish(c) for c in callers]
+    finally:
+        for c in callers:
+            c.__exit__()
+
+
 def test_three_calls_at_once_each_hear_their_own_echo(pbx, tmp_path):
     tones = [500, 700, 900]
     heard = [str(tmp_path / ("heard-%d.wav" % hz)) for hz in tones]
     with start_answer(pbx, "udp", CALLEE, ["--parallel", "3", "--calls", "3", "--echo", "--codecs", "pcmu"]) as callee:
         callers = [start_dial(pbx, user, ["--duration", "3s", "--tone", str(hz), "--record", path])
                    for user, hz, path in zip(CALLERS, tones, heard)]
-        try:
-            results = [finish(c) for c in callers]
-        finally:
-            for c in callers:
-                c.__exit__()
+        results = finish_all(callers)
         code, report = finish(callee)
     for (dial_code, dial_report), c in zip(results, callers):
         assert dial_code == 0, c.stderr
@@ -48,11 +53,7 @@ def test_three_calls_at_once_each_hear_their_own_echo(pbx, tmp_path):
 def test_a_call_beyond_parallel_gets_busy(pbx):
     with start_answer(pbx, "udp", CALLEE, ["--parallel", "2", "--tone", "1000"]) as callee:
         callers = [start_dial(pbx, user, ["--duration", "3s", "--tone", "440"]) for user in CALLERS]
-        try:
-            results = [finish(c) for c in callers]
-        finally:
-            for c in callers:
-                c.__exit__()
+        results = finish_all(callers)
         # No --calls: answer waits for more until a signal, which finds no call up.
         code = callee.stop(signal.SIGINT)
         report = callee.lines[-1]
@@ -70,11 +71,7 @@ def test_a_call_beyond_the_rtp_ports_gets_503(pbx):
     with start_answer(pbx, "udp", CALLEE, ["--parallel", "3", "--tone", "1000", "--calls", "3",
                                            "--rtp-ports", "41600-41603"]) as callee:
         callers = [start_dial(pbx, user, ["--duration", "3s", "--tone", "440"]) for user in CALLERS]
-        try:
-            results = [finish(c) for c in callers]
-        finally:
-            for c in callers:
-                c.__exit__()
+        results = finish_all(callers)
         code, report = finish(callee)
     assert sorted(r[0] for r in results) == [0, 0, 9], results
     refused = next(r[1] for r in results if r[0] == 9)
