@@ -24,7 +24,12 @@ namespace {
 // One Sofia connection and the WebSocket or TLS connection that carries it.
 struct Link {
   lws* raw = nullptr;     // our end of Sofia's AF_UNIX stream
-  lws* server = nullptr;  // the client connection to the server
+  lws* server = nullptr;  // the client connection to the server (libwebsockets writes it: pwsi)
+  // The server connection as long as it exists and points back at this
+  // link (its opaque user data); only then may the link clear that pointer
+  // when it goes. Set when the connection is created, cleared when it is
+  // given up (server_gone) or destroyed (WSI_DESTROY).
+  lws* server_wsi = nullptr;
   bool server_connected = false;  // TCP is up (TLS: the handshake may still run)
   bool server_open = false;       // WebSocket open, or TLS handshake done
   bool raw_closed = false;  // Sofia hung up: close the server's connection once to_server is flushed
@@ -165,6 +170,7 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
       // Closing it here too closed it twice, and the second close could hit
       // the socket Sofia's thread had just opened under the same number.
       if (!link) return 0;  // the listener
+      lws_set_opaque_user_data(wsi, nullptr);  // its WSI_DESTROY may come after the link is gone
       link->raw = nullptr;
       link->raw_closed = true;
       if (link->tls && link->server_open) {
@@ -344,6 +350,7 @@ void WsBridge::Impl::server_gone(Link& link, lws* wsi, bool closed) {
   link.server_open = false;
   link.server_closed = true;
   lws_set_opaque_user_data(wsi, nullptr);
+  if (link.server_wsi == wsi) link.server_wsi = nullptr;
   if (link.raw) {
     // Let Sofia read what already arrived, then see the hang-up.
     write_to_sofia(link);
@@ -357,9 +364,13 @@ void WsBridge::Impl::server_gone(Link& link, lws* wsi, bool closed) {
 // unhooked the link); one it did not announce must not leave link.server
 // pointing at freed memory, which the next kill_async() would write to.
 void WsBridge::Impl::forget_server(Link& link, lws* wsi) {
-  if (link.server != wsi) return;
-  set_error_if_none(std::string(kind()) + " connection to " + options.server.host_port() + " ended");
-  server_gone(link, wsi, false);
+  if (link.server_wsi == wsi) link.server_wsi = nullptr;
+  if (link.server == wsi) {
+    set_error_if_none(std::string(kind()) + " connection to " + options.server.host_port() + " ended");
+    server_gone(link, wsi, false);  // drops the link when Sofia's side is gone too
+  } else {
+    drop_link_if_done(&link);
+  }
 }
 
 // Sends the first of to_server as one WebSocket message or TLS write; once
@@ -452,7 +463,10 @@ void WsBridge::Impl::connect_server(Link& link) {
                              LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
   }
   info.pwsi = &link.server;
-  if (!lws_client_connect_via_info(&info)) {
+  lws* created = lws_client_connect_via_info(&info);
+  // Callbacks during the call may already have given it up (server_gone).
+  if (created && lws_get_opaque_user_data(created) == &link) link.server_wsi = created;
+  if (!created) {
     // The error callback has usually said why already.
     set_error_if_none(std::string(kind()) + " connection to " + options.server.to_string() + " failed");
     link.server = nullptr;
@@ -463,6 +477,9 @@ void WsBridge::Impl::connect_server(Link& link) {
 
 void WsBridge::Impl::drop_link_if_done(Link* link) {
   if (link->raw || link->server) return;
+  // A server connection libwebsockets has not destroyed yet (it may have
+  // cleared link->server through pwsi) must not call back into freed memory.
+  if (link->server_wsi) lws_set_opaque_user_data(link->server_wsi, nullptr);
   links.remove_if([link](const Link& l) { return &l == link; });
 }
 
