@@ -122,24 +122,25 @@ def run_process(argv, env=None, timeout=30.0):
     return start_process(argv, env).wait(timeout)
 
 
+def _status_kb(pid, field):
+    """A KiB figure of /proc/PID/status (VmHWM, VmRSS...)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise ValueError(f"/proc/{pid}/status has no {field}")
+
+
 def peak_rss_kb(pid):
     """The peak RSS since exec (VmHWM, KiB) of a live process someone else
     started (a peer class): what GNU time's %M reports at exit, without its
     floor.  Read it just before the process is stopped."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise ValueError(f"/proc/{pid}/status has no VmHWM")
+    return _status_kb(pid, "VmHWM")
 
 
 def vm_rss_kb(pid):
     """The resident memory of a live process now (VmRSS, KiB)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise ValueError(f"/proc/{pid}/status has no VmRSS")
+    return _status_kb(pid, "VmRSS")
 
 
 def rusage_cpu_ms(rusage):
