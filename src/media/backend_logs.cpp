@@ -16,12 +16,13 @@
 #include "backend_logs.h"
 
 #include <alsa/asoundlib.h>
-#include <dlfcn.h>
 #include <jack/jack.h>
 
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
+
+#include "dynamic_library.h"
 
 namespace sipcall::media {
 
@@ -35,11 +36,6 @@ thread_local char last_alsa[256];
 // Both libraries are loaded with PortAudio (portaudio_library.cpp), not
 // linked: their hooks are looked up in the copies PortAudio brought in.
 decltype(&snd_strerror) alsa_strerror = nullptr;
-
-template <typename Fn>
-Fn loaded_symbol(void* library, const char* name) {
-  return library ? reinterpret_cast<Fn>(dlsym(library, name)) : nullptr;
-}
 
 void keep_alsa_message(const char*, int, const char*, int err, const char* fmt, ...) {
   va_list args;
@@ -61,12 +57,12 @@ void silence_audio_backend_logs() {
     // JACK) is simply not there to silence.
     void* alsa = dlopen("libasound.so.2", RTLD_NOW | RTLD_NOLOAD);
     void* jack = dlopen("libjack.so.0", RTLD_NOW | RTLD_NOLOAD);
-    alsa_strerror = loaded_symbol<decltype(&snd_strerror)>(alsa, "snd_strerror");
-    if (auto set = loaded_symbol<decltype(&snd_lib_error_set_handler)>(alsa, "snd_lib_error_set_handler"))
+    alsa_strerror = library_function<decltype(&snd_strerror)>(alsa, "snd_strerror");
+    if (auto set = library_function<decltype(&snd_lib_error_set_handler)>(alsa, "snd_lib_error_set_handler"))
       set(&keep_alsa_message);
-    if (auto set = loaded_symbol<decltype(&jack_set_error_function)>(jack, "jack_set_error_function"))
+    if (auto set = library_function<decltype(&jack_set_error_function)>(jack, "jack_set_error_function"))
       set(&ignore_jack_message);
-    if (auto set = loaded_symbol<decltype(&jack_set_info_function)>(jack, "jack_set_info_function"))
+    if (auto set = library_function<decltype(&jack_set_info_function)>(jack, "jack_set_info_function"))
       set(&ignore_jack_message);
     // The references taken here keep both libraries loaded for good, which
     // PortAudio's own reference does anyway.

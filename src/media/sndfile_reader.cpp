@@ -1,11 +1,11 @@
 // The sound files our own WAV reader leaves (sound_file.h), read through
 // libsndfile. It is loaded with dlopen the first time such a file is
 // opened, so that its codec libraries cost nothing to the common case.
-#include <dlfcn.h>
 #include <sndfile.h>
 
 #include <mutex>
 
+#include "dynamic_library.h"
 #include "sound_file.h"
 
 namespace sipcall::media {
@@ -24,27 +24,19 @@ struct Sndfile {
   std::string error;  // why it could not be loaded; empty when loaded
 };
 
-template <typename Fn>
-void resolve(void* handle, const char* name, Fn& slot, std::string& error) {
-  slot = reinterpret_cast<Fn>(dlsym(handle, name));
-  if (!slot && error.empty()) error = std::string(kLibraryName) + " has no " + name;
-}
-
 const Sndfile& sndfile() {
   static std::once_flag once;
   static Sndfile lib;
   std::call_once(once, [] {
-    void* handle = dlopen(kLibraryName, RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char* why = dlerror();
-      lib.error = why ? why : kLibraryName;
-      return;
-    }
-    resolve(handle, "sf_open", lib.open, lib.error);
-    resolve(handle, "sf_close", lib.close, lib.error);
-    resolve(handle, "sf_readf_short", lib.readf_short, lib.error);
-    resolve(handle, "sf_seek", lib.seek, lib.error);
-    resolve(handle, "sf_strerror", lib.strerror, lib.error);
+    void* handle = open_library(kLibraryName, lib.error);
+    if (!handle) return;
+    // Every slot is tried; lib.error keeps the first one missing.
+    auto find = [&](const char* symbol, auto& slot) { resolve(handle, kLibraryName, symbol, slot, lib.error); };
+    find("sf_open", lib.open);
+    find("sf_close", lib.close);
+    find("sf_readf_short", lib.readf_short);
+    find("sf_seek", lib.seek);
+    find("sf_strerror", lib.strerror);
   });
   return lib;
 }
