@@ -14,7 +14,10 @@ constexpr auto kMaxCall = std::chrono::hours(1);             // --duration 0: th
 constexpr auto kInfoDigitGap = std::chrono::milliseconds(250);  // between SIP INFO digits
 constexpr int kInfoDigitMs = 160;                            // Duration= we announce
 
-bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv || d == media::Direction::sendonly; }
+// RTP is owed only by an active peer: sendonly and inactive are hold (the
+// re-INVITE line says "on hold" for them), with or without music, and
+// recvonly sends nothing.
+bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv; }
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -67,6 +70,7 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     bool was_sending = peer_sends(params_.direction);
     params_ = params.value();
     if (peer_sends(params_.direction) && !was_sending) media_expected_since_ = Clock::now();
+    peer_direction_now(Clock::now());
     local_.direction = answer_direction(params_.direction);
     local_.rtcp_mux = params_.rtcp_mux;
     local_.rejected_before = offer.value().rejected_before;
@@ -81,11 +85,37 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
   offered_formats_ = formats;
 }
 
+void ActiveCall::peer_direction_now(Clock::time_point now) { owed_.peer_sends(peer_sends(params_.direction), now); }
+
+// At the end of the call: did the peer send what it owed, and could we
+// send? (media_failed() watches the same while the call lasts.)
+void ActiveCall::judge_reception() {
+  if (result_.code != ExitCode::ok) return;
+  const auto& s = result_.stats;
+  if (s.packets_send_failed > 0) {
+    result_.code = ExitCode::media_failure;
+    result_.error = "could not send RTP: " + std::to_string(s.packets_send_failed) + " packets refused (" +
+                    s.send_error + ")";
+    return;
+  }
+  if (options_.media_timeout_s <= 0) return;
+  const auto hung_up_at = answered_at_ + std::chrono::milliseconds(result_.duration_ms);
+  if (auto why = media::reception_shortfall(s.packets_received, owed_.owed_ms(hung_up_at))) {
+    result_.code = ExitCode::media_failure;
+    result_.error = *why;
+  }
+}
+
 bool ActiveCall::media_failed(std::string& why) {
+  auto sent = media_->stats();
+  if (sent.packets_send_failed > 0) {
+    why = "could not send RTP: " + sent.send_error;
+    return true;
+  }
   if (!peer_sends(params_.direction)) return false;
   auto timeout_ms = static_cast<long>(options_.media_timeout_s * 1000);
   if (timeout_ms <= 0 || ms_since(media_expected_since_) <= timeout_ms) return false;
-  auto s = media_->stats();
+  const auto& s = sent;
   if (s.packets_received == 0) {
     why = "no RTP received within " + seconds_text(options_.media_timeout_s) + " of the answer (one-way or no audio)";
     return true;
@@ -103,6 +133,7 @@ void ActiveCall::begin(Clock::duration timeout, int signals_seen) {
   signals_seen_ = signals_seen;
   answered_at_ = Clock::now();
   media_expected_since_ = answered_at_;
+  peer_direction_now(answered_at_);
   hang_up_at_ =
       answered_at_ + (options_.duration_s > 0 ? from_seconds(options_.duration_s) : Clock::duration(kMaxCall));
   // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
@@ -182,8 +213,11 @@ void ActiveCall::on_event(const SipEvent& e) {
         auto answer = parse_sdp(e.body);
         auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
                                   : Result<media::MediaParams>(answer.error());
-        if (params.ok() && !media_->update(params.value())) params_ = params.value();
-        else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
+        if (params.ok() && !media_->update(params.value())) {
+          if (peer_sends(params.value().direction) && !peer_sends(params_.direction)) media_expected_since_ = Clock::now();
+          params_ = params.value();
+          peer_direction_now(Clock::now());
+        } else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
       }
       awaiting_ack_answer_ = false;
       break;
@@ -211,13 +245,19 @@ CallResult ActiveCall::finish() {
   media_->stop();
   result_.stats = media_->stats();
   result_.dtmf_received = result_.stats.dtmf_received + info_received_;
+  judge_reception();
   if (options_.expect_tone_hz > 0 && received_) {
     result_.expected_tone_hz = options_.expect_tone_hz;
     result_.tone = check_tone(*received_, options_.expect_tone_hz);
     if (!result_.tone.found && result_.code == ExitCode::ok) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "the received audio is not the expected %g Hz tone (strongest %g Hz at %.0f dBFS)",
-                    options_.expect_tone_hz, result_.tone.dominant_hz, result_.tone.level_dbfs);
+      if (result_.stats.packets_received == 0)  // the analysis of silence says nothing useful
+        std::snprintf(buf, sizeof buf, "no RTP arrived, so the expected %g Hz tone was not heard",
+                      options_.expect_tone_hz);
+      else
+        std::snprintf(buf, sizeof buf,
+                      "the received audio is not the expected %g Hz tone (strongest %g Hz at %.0f dBFS)",
+                      options_.expect_tone_hz, result_.tone.dominant_hz, result_.tone.level_dbfs);
       result_.code = ExitCode::media_failure;
       result_.error = buf;
     }
@@ -286,6 +326,7 @@ JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
       .add("ptime_ms", p.ptime_ms).add("remote_address", p.remote_address).add("remote_rtp_port", p.remote_rtp_port)
       .add("rtcp_mux", p.rtcp_mux).add("telephone_event_pt", p.telephone_event_pt)
       .add("packets_sent", static_cast<long long>(s.packets_sent)).add("bytes_sent", static_cast<long long>(s.bytes_sent))
+      .add("packets_send_failed", static_cast<long long>(s.packets_send_failed))
       .add("packets_received", static_cast<long long>(s.packets_received))
       .add("bytes_received", static_cast<long long>(s.bytes_received))
       .add("packets_lost", static_cast<long long>(s.packets_lost)).add("loss_percent", s.loss_fraction * 100)
@@ -294,7 +335,10 @@ JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
   else m.add_null("rtt_ms");
   m.add("mos", s.mos).add("first_rtp_ms", static_cast<long long>(s.first_rtp_ms))
       .add("packets_invalid", static_cast<long long>(s.packets_invalid))
-      .add("packets_ignored", static_cast<long long>(s.packets_ignored)).add("rtcp_received", static_cast<long long>(s.rtcp_received));
+      .add("packets_ignored", static_cast<long long>(s.packets_ignored))
+      .add("packets_from_strangers", static_cast<long long>(s.packets_from_strangers))
+      .add("rtcp_received", static_cast<long long>(s.rtcp_received));
+  if (!s.send_error.empty()) m.add("send_error", s.send_error);
   if (r.expected_tone_hz > 0)
     m.add("expect_tone", JsonObject().add("hz", r.expected_tone_hz).add("found", r.tone.found).add("ratio", r.tone.ratio)
                              .add("dominant_hz", r.tone.dominant_hz).add("level_dbfs", r.tone.level_dbfs));
@@ -311,6 +355,11 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
                 s.loss_fraction * 100, s.jitter_ms,
                 s.rtt_ms >= 0 ? (std::to_string(static_cast<int>(s.rtt_ms + 0.5)) + " ms").c_str() : "n/a", s.mos);
   std::string text = buf;
+  if (s.packets_send_failed > 0)
+    text += "\nsend errors: " + std::to_string(s.packets_send_failed) + " RTP packets refused (" + s.send_error + ")";
+  if (s.packets_from_strangers > 0)
+    text += "\nignored " + std::to_string(s.packets_from_strangers) +
+            " datagrams from sources other than the far end's media address";
   if (r.expected_tone_hz > 0) {
     std::snprintf(buf, sizeof buf, "\ntone check: %g Hz %s (%.0f %% of the received power, strongest %g Hz, %.0f dBFS)",
                   r.expected_tone_hz, r.tone.found ? "found" : "NOT found", r.tone.ratio * 100, r.tone.dominant_hz,

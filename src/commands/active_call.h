@@ -19,6 +19,7 @@
 #include "sipcall/error.h"
 #include "sipcall/json_writer.h"
 #include "sipcall/media/media_session.h"
+#include "sipcall/media/reception_check.h"
 #include "sipcall/options.h"
 #include "sipcall/sdp.h"
 #include "sipcall/sip_agent.h"
@@ -85,6 +86,8 @@ class ActiveCall {
   void drive(const std::function<void(const SipEvent&)>& other);
   void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);
+  void peer_direction_now(Clock::time_point now);
+  void judge_reception();
   void hung_up_by(const char* who, Clock::time_point now);
 
   SipAgent& agent_;
@@ -110,6 +113,7 @@ class ActiveCall {
   std::string info_digits_left_;  // SIP INFO digits still to send, one per kInfoDigitGap
   std::string info_received_;
   Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
+  media::OwedReception owed_;               // how long the peer should have been sending
   bool awaiting_ack_answer_ = false;
   std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone
   std::vector<SdpFormat> offered_formats_;   // we offered in a 200 to an offerless re-INVITE

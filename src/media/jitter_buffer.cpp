@@ -27,6 +27,18 @@ JitterBuffer::~JitterBuffer() = default;
 
 void JitterBuffer::put(uint32_t timestamp, uint16_t sequence, const std::vector<uint8_t>& payload) {
   if (payload.empty() || payload.size() > kMaxPayload) return;
+  // speexdsp plays out on a grid of frame_ticks laid from its first packet.
+  // A stream that resumes off that grid (after hold, or another source
+  // behind the same SSRC) has packets straddling two slots, which speexdsp
+  // plays as "negative buffering" with a warning on stderr. Such a jump
+  // starts a new grid. A step forward of at most one frame is the next
+  // packet of a peer sending shorter packets than negotiated, not a jump.
+  const auto step = static_cast<int32_t>(timestamp - last_timestamp_);
+  if (started_ && (timestamp - grid_origin_) % frame_ticks_ != 0 &&
+      (step <= 0 || step > static_cast<int32_t>(frame_ticks_)))
+    reset();
+  if (!started_) grid_origin_ = timestamp;
+  last_timestamp_ = timestamp;
   JitterBufferPacket p{};
   p.data = const_cast<char*>(reinterpret_cast<const char*>(payload.data()));  // speex copies it
   p.len = static_cast<spx_uint32_t>(payload.size());

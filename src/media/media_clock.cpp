@@ -3,6 +3,7 @@
 // Each tick reads the source, sends audio or DTMF, plays out one frame
 // from the jitter buffer and, when due, sends RTCP.
 #include <algorithm>
+#include <cstring>
 
 #include "media_session_impl.h"
 #include "sipcall/media/rtcp.h"
@@ -96,10 +97,23 @@ void MediaSession::Impl::send_rtp(uint8_t payload_type, bool marker, uint32_t ti
   p.payload = payload;
   auto bytes = serialize_rtp(p);
   if (!bytes.ok()) return;
-  rtp_socket.send_to(*bytes, to);  // symmetric RTP: from the socket we receive on
+  const int error = rtp_socket.send_to(*bytes, to);  // symmetric RTP: from the socket we receive on
+  count_send(error, payload.size(), true, to);
+}
+
+// Counts only what the kernel accepted; a refusal is kept (the first
+// one's text) for the report and the verdict.
+void MediaSession::Impl::count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to) {
   std::lock_guard lock(mu);
+  if (error) {
+    if (rtp) counters.packets_send_failed++;
+    if (counters.send_error.empty())
+      counters.send_error = std::string(rtp ? "RTP" : "RTCP") + " to " + to.to_string() + ": " + std::strerror(error);
+    return;
+  }
+  if (!rtp) return;
   counters.packets_sent++;
-  counters.bytes_sent += payload.size();
+  counters.bytes_sent += payload_bytes;
   sent_since_report = true;
 }
 
@@ -165,7 +179,7 @@ void MediaSession::Impl::send_rtcp(bool bye) {
     to = params.rtcp_mux ? remote_rtp : remote_rtcp;
     mux = params.rtcp_mux;
   }
-  (mux ? rtp_socket : rtcp_socket).send_to(out, to);
+  count_send((mux ? rtp_socket : rtcp_socket).send_to(out, to), out.size(), false, to);
 }
 
 }  // namespace sipcall::media

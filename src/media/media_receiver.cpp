@@ -1,6 +1,9 @@
 // The receive thread: poll() both sockets with a timeout (so stop() is
 // noticed), demultiplex RTP, RTCP (separate port or rtcp-mux) and
 // telephone-events, and count whatever else arrives instead of trusting it.
+// Only the negotiated peer is heard: anyone can send to our port, and
+// audio from a stranger must not pass for the peer's (or end the call by
+// RTCP BYE).
 #include <poll.h>
 
 #include <algorithm>
@@ -29,16 +32,57 @@ void MediaSession::Impl::receive_loop() {
       if (!(fds[i].revents & POLLIN)) continue;
       const UdpSocket& socket = i == 0 ? rtp_socket : rtcp_socket;
       // Drain what is queued, but bounded so neither socket starves.
-      for (int n = 0; n < 64 && socket.receive(buffer, from); ++n) on_datagram(buffer, i == 1);
+      for (int n = 0; n < 64 && socket.receive(buffer, from); ++n) on_datagram(buffer, from, i == 1);
     }
   }
 }
 
-void MediaSession::Impl::on_datagram(const std::vector<uint8_t>& data, bool from_rtcp_socket) {
-  if (from_rtcp_socket || looks_like_rtcp(data))
+void MediaSession::Impl::on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from,
+                                     bool from_rtcp_socket) {
+  const bool rtcp = from_rtcp_socket || looks_like_rtcp(data);
+  {
+    std::lock_guard lock(mu);
+    if (!from_peer(from, rtcp)) {
+      counters.packets_from_strangers++;
+      counters.packets_ignored++;
+      return;
+    }
+  }
+  if (rtcp)
     on_rtcp(data);
   else
     on_rtp(data);
+}
+
+// Under `mu`. The SDP's port, or -- once, before anything was accepted --
+// another port of the peer's host: symmetric-RTP peers behind a port
+// mapping send from a port other than the one they announced.
+bool MediaSession::Impl::from_peer(const SocketAddress& from, bool rtcp) {
+  SocketAddress& expected = rtcp ? rtcp_source : rtp_source;
+  bool& settled = rtcp ? rtcp_source_settled : rtp_source_settled;
+  // RTCP may also come from the peer's RTP port (rtcp-mux, or a peer that
+  // sends everything from one socket).
+  if (from.same_endpoint(expected) || (rtcp && from.same_endpoint(rtp_source))) {
+    settled = true;
+    return true;
+  }
+  if (settled || !from.same_host(expected)) return false;
+  expected = from;
+  settled = true;
+  return true;
+}
+
+void MediaSession::Impl::expect_sources(const SocketAddress& rtp, const SocketAddress& rtcp) {
+  // A new address or port (re-INVITE, final answer after early media) may
+  // latch again; the same one keeps what was latched.
+  if (!rtp.same_endpoint(remote_rtp) || !rtp_source.length) {
+    rtp_source = rtp;
+    rtp_source_settled = false;
+  }
+  if (!rtcp.same_endpoint(remote_rtcp) || !rtcp_source.length) {
+    rtcp_source = rtcp;
+    rtcp_source_settled = false;
+  }
 }
 
 void MediaSession::Impl::on_rtp(const std::vector<uint8_t>& data) {

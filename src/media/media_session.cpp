@@ -84,6 +84,17 @@ Result<std::unique_ptr<MediaSession>> MediaSession::open(const MediaOptions& opt
                         std::to_string(options.rtp_port_max) + " (last: " + last_error + ")");
 }
 
+Error MediaSession::check_reachable(const std::string& remote_address) const {
+  auto to = SocketAddress::parse(remote_address, 9);
+  if (!to.ok()) return to.error();
+  if (impl_->rtp_socket.reaches(*to)) return {};
+  const auto family = [](bool v4) { return v4 ? "IPv4" : "IPv6"; };
+  const bool peer_v4 = to->family() == AF_INET;
+  return Error::media("the far end's media address " + remote_address + " (" + family(peer_v4) +
+                      ") cannot be reached from our media address " + impl_->options.local_address + " (" +
+                      family(!peer_v4) + "); choose one with --media-address");
+}
+
 uint16_t MediaSession::local_rtp_port() const { return impl_->rtp_socket.local_port(); }
 uint16_t MediaSession::local_rtcp_port() const { return impl_->rtcp_socket.local_port(); }
 
@@ -96,6 +107,7 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   if (!codec.ok()) return codec.error();
   auto remote = resolve_remote(params);
   if (!remote.ok()) return remote.error();
+  if (Error e = check_reachable(params.remote_address)) return e;
 
   s.codec = std::move(codec.value());
   s.source = std::move(source);
@@ -105,6 +117,7 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   {
     std::lock_guard lock(s.mu);
     s.params = params;
+    s.expect_sources(remote->rtp, remote->rtcp);
     s.remote_rtp = remote->rtp;
     s.remote_rtcp = remote->rtcp;
     s.jitter = std::make_unique<JitterBuffer>(s.codec->samples_per_frame());
@@ -126,6 +139,7 @@ Error MediaSession::update(const MediaParams& params) {
   if (!s.started || s.stopped) return Error::media("media session is not running");
   auto remote = resolve_remote(params);
   if (!remote.ok()) return remote.error();
+  if (Error e = check_reachable(params.remote_address)) return e;
   std::unique_ptr<Codec> codec;
   {
     std::lock_guard lock(s.mu);
@@ -150,6 +164,7 @@ Error MediaSession::update(const MediaParams& params) {
     s.next_codec = std::move(codec);
   }
   s.params = params;
+  s.expect_sources(remote->rtp, remote->rtcp);
   s.remote_rtp = remote->rtp;
   s.remote_rtcp = remote->rtcp;
   return {};

@@ -51,6 +51,12 @@ struct MediaSession::Impl {
   MediaParams params;
   SocketAddress remote_rtp;
   SocketAddress remote_rtcp;
+  // Where the peer's packets must come from: the SDP's ports until a
+  // packet from the peer's host latches another one (media_receiver.cpp).
+  SocketAddress rtp_source;
+  SocketAddress rtcp_source;
+  bool rtp_source_settled = false;   // a packet was accepted: no more latching
+  bool rtcp_source_settled = false;
   std::unique_ptr<Codec> next_codec;  // from update(), taken by the clock thread
   std::unique_ptr<JitterBuffer> jitter;
   std::optional<DtmfSender> dtmf_sender;
@@ -76,9 +82,12 @@ struct MediaSession::Impl {
 
   // media_receiver.cpp
   void receive_loop();
-  void on_datagram(const std::vector<uint8_t>& data, bool from_rtcp_socket);
+  void on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from, bool from_rtcp_socket);
+  bool from_peer(const SocketAddress& from, bool rtcp);
   void on_rtp(const std::vector<uint8_t>& data);
   void on_rtcp(const std::vector<uint8_t>& data);
+  void count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to);
+  void expect_sources(const SocketAddress& rtp, const SocketAddress& rtcp);
 };
 
 bool sends_to_peer(Direction peer_direction);

@@ -58,15 +58,34 @@ SocketAddress SocketAddress::mapped_to_v6() const {
   return out;
 }
 
+bool SocketAddress::same_host(const SocketAddress& other) const {
+  const SocketAddress a = mapped_to_v6(), b = other.mapped_to_v6();
+  if (a.family() != AF_INET6 || b.family() != AF_INET6) return false;
+  return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr,
+                     &reinterpret_cast<const sockaddr_in6*>(&b.storage)->sin6_addr, sizeof(in6_addr)) == 0;
+}
+
+namespace {
+bool is_v4_mapped(const SocketAddress& a) {
+  return a.family() == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr);
+}
+bool is_unspecified_v6(const SocketAddress& a) {
+  return a.family() == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr);
+}
+}  // namespace
+
 UdpSocket::~UdpSocket() { close(); }
 
-UdpSocket::UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_), family_(other.family_) { other.fd_ = -1; }
+UdpSocket::UdpSocket(UdpSocket&& other) noexcept : fd_(other.fd_), family_(other.family_), local_(other.local_) {
+  other.fd_ = -1;
+}
 
 UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = other.fd_;
     family_ = other.family_;
+    local_ = other.local_;
     other.fd_ = -1;
   }
   return *this;
@@ -80,6 +99,7 @@ void UdpSocket::close() {
 Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
   UdpSocket s;
   s.family_ = local.family();
+  s.local_ = local;
   s.fd_ = ::socket(local.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s.fd_ < 0) return Error::network(std::string("media socket: ") + std::strerror(errno));
   if (local.family() == AF_INET6) {
@@ -98,11 +118,22 @@ uint16_t UdpSocket::local_port() const {
   return a.port();
 }
 
-bool UdpSocket::send_to(std::span<const uint8_t> data, const SocketAddress& to_in) const {
+bool UdpSocket::reaches(const SocketAddress& to) const {
+  if (family_ == AF_INET) return to.family() == AF_INET;
+  if (family_ != AF_INET6) return false;
+  if (is_unspecified_v6(local_)) return true;  // "::", dual stack
+  // Bound to one IPv6 address: the kernel sends from it, so only peers of
+  // its own kind (IPv4-mapped or real IPv6) can be reached.
+  return is_v4_mapped(local_) == (to.family() == AF_INET || is_v4_mapped(to));
+}
+
+int UdpSocket::send_to(std::span<const uint8_t> data, const SocketAddress& to_in) const {
   const SocketAddress to = family_ == AF_INET6 ? to_in.mapped_to_v6() : to_in;
-  if (to.family() != family_) return false;
-  return ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to.storage), to.length) ==
-         static_cast<ssize_t>(data.size());
+  if (to.family() != family_) return EAFNOSUPPORT;
+  const ssize_t n =
+      ::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to.storage), to.length);
+  if (n < 0) return errno;
+  return n == static_cast<ssize_t>(data.size()) ? 0 : EMSGSIZE;
 }
 
 bool UdpSocket::receive(std::vector<uint8_t>& buffer, SocketAddress& from) const {

@@ -408,12 +408,13 @@ def test_play_any_wav_format(pbx, tmp_path):
     tone_check(heard, 600, 1000)
 
 
-def send_pcmu_tone(sock, dest_port, hz, seconds, stop):
-    """RTP PCMU packets of a sine tone, 20 ms apart, until `stop` is set."""
+def send_pcmu_tone(sock, dest_port, hz, seconds, stop, ts0=0, seq0=0):
+    """RTP PCMU packets of a sine tone, 20 ms apart, until `stop` is set;
+    the first has timestamp ts0 and sequence number seq0."""
     import audioop
     import math
     import struct
-    seq, ts, phase = 0, 0, 0.0
+    seq, ts, phase = seq0, ts0, 0.0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not stop.is_set():
         pcm = b"".join(struct.pack("<h", int(8000 * math.sin(phase + 2 * math.pi * hz * i / 8000)))

@@ -28,6 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIPP = "sipp"
 REGISTER_SCENARIO = os.path.join(HERE, "sipp_uas_register.xml")
 ANSWER_SCENARIO = os.path.join(HERE, "sipp_uas_answer.xml")
+SILENT_SCENARIO = os.path.join(HERE, "sipp_uas_silent.xml")
+RTP_MODES = ("echo", "none")  # echo the caller's RTP; or answer and send none
 SIPP_TRANSPORTS = {"udp": "u1", "tcp": "t1"}  # one socket for everything
 
 
@@ -37,14 +39,19 @@ class SippUas(Peer):
     pbx:       a started testpbx.TestPbx
     ext:       extension it registers (password pbx.password(ext))
     transport: "udp" or "tcp" (one socket/connection to the PBX)
+    rtp:       "echo" (default) echoes the caller's RTP; "none" answers and
+               never sends RTP (sipp_uas_silent.xml)
     workdir:   directory for sipp's logs (default: a new temp dir, removed by
                stop() unless keep_workdir or env TESTPBX_KEEP)
     """
 
     def __init__(self, pbx, ext, transport="udp", workdir=None, keep_workdir=False,
-                 start_timeout=10.0, stop_timeout=3.0):
+                 start_timeout=10.0, stop_timeout=3.0, rtp="echo"):
         if transport not in SIPP_TRANSPORTS:
             raise ValueError("transport must be udp or tcp, not %r" % transport)
+        if rtp not in RTP_MODES:
+            raise ValueError("rtp must be one of %s, not %r" % (RTP_MODES, rtp))
+        self.rtp = rtp
         self.pbx = pbx
         self.ext = str(ext)
         self.transport = transport
@@ -75,13 +82,14 @@ class SippUas(Peer):
         try:
             self._workdir.create()
             cmd = [SIPP, "%s:%d" % (self.pbx.host, self.pbx.ports[self.transport]),
-                   "-sf", REGISTER_SCENARIO, "-oocsf", ANSWER_SCENARIO,
+                   "-sf", REGISTER_SCENARIO,
+                   "-oocsf", ANSWER_SCENARIO if self.rtp == "echo" else SILENT_SCENARIO,
                    "-t", SIPP_TRANSPORTS[self.transport],
                    "-key", "domain", self.pbx.domain,
                    "-s", self.ext, "-au", self.ext, "-ap", self.pbx.password(self.ext),
                    # SIP, RTP echo and the remote-control socket on loopback only
                    "-i", self.pbx.host, "-mi", self.pbx.host, "-ci", self.pbx.host,
-                   "-rtp_echo", "-m", "1", "-nostdin",
+                   *(["-rtp_echo"] if self.rtp == "echo" else []), "-m", "1", "-nostdin",
                    "-trace_logs", "-log_file", self.events_path,
                    "-trace_msg", "-message_file", self.messages_path,
                    "-trace_err", "-error_file", self._path("errors.log")]

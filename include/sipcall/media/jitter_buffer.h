@@ -24,6 +24,8 @@ class JitterBuffer {
   JitterBuffer(const JitterBuffer&) = delete;
   JitterBuffer& operator=(const JitterBuffer&) = delete;
 
+  // A timestamp that jumps off the playout grid (a stream resumed at
+  // another phase) resets the buffer first: see jitter_buffer.cpp.
   void put(uint32_t timestamp, uint16_t sequence, const std::vector<uint8_t>& payload);
 
   enum class Status {
@@ -50,6 +52,8 @@ class JitterBuffer {
   std::map<uint32_t, std::vector<uint8_t>> queued_;
   int missing_in_row_ = 0;
   bool started_ = false;
+  uint32_t grid_origin_ = 0;     // timestamp the current playout grid starts from
+  uint32_t last_timestamp_ = 0;  // of the latest put()
 };
 
 }  // namespace sipcall::media

@@ -61,8 +61,10 @@ struct MediaParams {
 // A consistent snapshot; counters cover the whole session.
 struct MediaStats {
   std::string codec;                // e.g. "opus", empty before start()
-  uint64_t packets_sent = 0;        // RTP packets incl. telephone-events [count]
-  uint64_t bytes_sent = 0;          // RTP payload [bytes]
+  uint64_t packets_sent = 0;        // RTP packets incl. telephone-events the kernel accepted [count]
+  uint64_t bytes_sent = 0;          // RTP payload of those [bytes]
+  uint64_t packets_send_failed = 0; // RTP packets the kernel refused (no route, ...) [count]
+  std::string send_error;           // why the first RTP or RTCP send failed; empty when none did
   uint64_t packets_received = 0;    // accepted RTP packets (codec + telephone-event) [count]
   uint64_t bytes_received = 0;      // RTP payload [bytes]
   uint64_t packets_lost = 0;        // expected - received, never negative [count]
@@ -72,9 +74,11 @@ struct MediaStats {
   double mos = 0;                   // E-model estimate 1..4.5; 0 before any RTP arrived
   int64_t first_rtp_ms = -1;        // from start() to the first RTP packet [ms]; -1 = none yet
   int64_t last_rtp_age_ms = -1;     // since the latest RTP packet [ms]; -1 = none yet
-  uint64_t packets_ignored = 0;     // valid RTP with an unexpected payload type [count]
+  uint64_t packets_ignored = 0;     // RTP not used: an unexpected payload type, or from a stranger [count]
+  uint64_t packets_from_strangers = 0;  // datagrams (RTP, RTCP, anything) from a source that is not
+                                        //   the peer's negotiated address and port; ignored [count]
   uint64_t packets_invalid = 0;     // datagrams that were neither valid RTP nor RTCP [count]
-  uint64_t rtcp_received = 0;       // valid RTCP compounds [count]
+  uint64_t rtcp_received = 0;       // valid RTCP compounds from the peer [count]
   bool remote_bye = false;          // the peer sent RTCP BYE
   std::string dtmf_received;        // digits in arrival order
 };
@@ -91,10 +95,21 @@ class MediaSession {
   uint16_t local_rtp_port() const;   // for our SDP m= line
   uint16_t local_rtcp_port() const;  // local_rtp_port() + 1
 
+  // Error::media when our socket cannot send to this peer address at all
+  // (an IPv4 peer for a socket bound to an IPv6 address, or the reverse),
+  // naming both; empty when it can. Error::network for an invalid address.
+  Error check_reachable(const std::string& remote_address) const;
+
   // Starts streaming; the session owns source and sink from here on.
-  // Error::media for an unsupported codec/ptime, a second start() or a
-  // start() after stop();
+  // Error::media for an unsupported codec/ptime, an unreachable remote
+  // address (check_reachable), a second start() or a start() after stop();
   // Error::network for an invalid remote address.
+  //
+  // Only the peer's negotiated address and port are heard: RTP from its
+  // m= port, RTCP from its RTCP or RTP port. A symmetric-RTP peer whose
+  // first packet comes from another port of the same host is latched to
+  // that port (once per remote address). Datagrams from anyone else are
+  // counted in packets_from_strangers and otherwise ignored.
   Error start(const MediaParams& params, std::unique_ptr<AudioSource> source, std::unique_ptr<AudioSink> sink);
 
   // Re-INVITE: new remote address/ports, codec or direction. On error the
