@@ -40,36 +40,44 @@ void MediaSession::Impl::receive_loop() {
 void MediaSession::Impl::on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from,
                                      bool from_rtcp_socket) {
   const bool rtcp = from_rtcp_socket || looks_like_rtcp(data);
+  Source source;
   {
     std::lock_guard lock(mu);
-    if (!from_peer(from, rtcp)) {
-      counters.packets_from_strangers++;
-      counters.packets_ignored++;
+    source = source_of(from, rtcp);
+    if (source == Source::stranger) {
+      count_stranger();
       return;
     }
   }
+  const Latch latch{source == Source::same_host ? &from : nullptr, rtcp};
   if (rtcp)
-    on_rtcp(data);
+    on_rtcp(data, latch);
   else
-    on_rtp(data);
+    on_rtp(data, latch);
 }
 
-// Under `mu`. The SDP's port, or -- once, before anything was accepted --
-// another port of the peer's host: symmetric-RTP peers behind a port
-// mapping send from a port other than the one they announced.
-bool MediaSession::Impl::from_peer(const SocketAddress& from, bool rtcp) {
-  SocketAddress& expected = rtcp ? rtcp_source : rtp_source;
-  bool& settled = rtcp ? rtcp_source_settled : rtp_source_settled;
+// Under `mu`. The SDP's port is the peer; another port of the peer's host
+// may become it (once, before anything was accepted, and only by a valid
+// packet: see take()), because symmetric-RTP peers behind a port mapping
+// send from a port other than the one they announced.
+MediaSession::Impl::Source MediaSession::Impl::source_of(const SocketAddress& from, bool rtcp) const {
+  const SocketAddress& expected = rtcp ? rtcp_source : rtp_source;
   // RTCP may also come from the peer's RTP port (rtcp-mux, or a peer that
   // sends everything from one socket).
-  if (from.same_endpoint(expected) || (rtcp && from.same_endpoint(rtp_source))) {
-    settled = true;
-    return true;
-  }
-  if (settled || !from.same_host(expected)) return false;
-  expected = from;
-  settled = true;
-  return true;
+  if (from.same_endpoint(expected) || (rtcp && from.same_endpoint(rtp_source))) return Source::peer;
+  const bool settled = rtcp ? rtcp_source_settled : rtp_source_settled;
+  return !settled && from.same_host(expected) ? Source::same_host : Source::stranger;
+}
+
+// Under `mu`: a valid packet was accepted; settle (or latch) its source.
+void MediaSession::Impl::take(const Latch& latch) {
+  if (latch.from) (latch.rtcp ? rtcp_source : rtp_source) = *latch.from;
+  (latch.rtcp ? rtcp_source_settled : rtp_source_settled) = true;
+}
+
+void MediaSession::Impl::count_stranger() {
+  counters.packets_from_strangers++;
+  counters.packets_ignored++;
 }
 
 void MediaSession::Impl::expect_sources(const SocketAddress& rtp, const SocketAddress& rtcp) {
@@ -85,10 +93,11 @@ void MediaSession::Impl::expect_sources(const SocketAddress& rtp, const SocketAd
   }
 }
 
-void MediaSession::Impl::on_rtp(const std::vector<uint8_t>& data) {
+void MediaSession::Impl::on_rtp(const std::vector<uint8_t>& data, const Latch& latch) {
   auto parsed = parse_rtp(data);
   std::lock_guard lock(mu);
   if (!parsed.ok()) {
+    if (latch.from) return count_stranger();  // garbage latches nothing
     counters.packets_invalid++;
     return;
   }
@@ -96,9 +105,11 @@ void MediaSession::Impl::on_rtp(const std::vector<uint8_t>& data) {
   const bool is_audio = p.header.payload_type == params.codec.payload_type;
   const bool is_event = params.telephone_event_pt >= 0 && p.header.payload_type == params.telephone_event_pt;
   if (!is_audio && !is_event) {
+    if (latch.from) return count_stranger();
     counters.packets_ignored++;
     return;
   }
+  take(latch);
   if (remote_ssrc && *remote_ssrc != p.header.ssrc) {
     // The peer restarted its stream (re-INVITE, transfer): new playout.
     jitter->reset();
@@ -116,14 +127,16 @@ void MediaSession::Impl::on_rtp(const std::vector<uint8_t>& data) {
     dtmf_receiver.on_packet(p.header.timestamp, p.payload);
 }
 
-void MediaSession::Impl::on_rtcp(const std::vector<uint8_t>& data) {
+void MediaSession::Impl::on_rtcp(const std::vector<uint8_t>& data, const Latch& latch) {
   auto parsed = parse_rtcp(data);
   const uint64_t arrival_ntp = to_ntp(std::chrono::system_clock::now());
   std::lock_guard lock(mu);
   if (!parsed.ok()) {
+    if (latch.from) return count_stranger();
     counters.packets_invalid++;
     return;
   }
+  take(latch);
   counters.rtcp_received++;
   const RtcpReport& r = *parsed;
   if (r.sender_info) {

@@ -82,10 +82,17 @@ struct MediaSession::Impl {
 
   // media_receiver.cpp
   void receive_loop();
+  enum class Source { peer, same_host, stranger };
+  struct Latch {
+    const SocketAddress* from;  // a port of the peer's host to latch to, or null (the peer's own)
+    bool rtcp;
+  };
   void on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from, bool from_rtcp_socket);
-  bool from_peer(const SocketAddress& from, bool rtcp);
-  void on_rtp(const std::vector<uint8_t>& data);
-  void on_rtcp(const std::vector<uint8_t>& data);
+  Source source_of(const SocketAddress& from, bool rtcp) const;
+  void take(const Latch& latch);
+  void count_stranger();
+  void on_rtp(const std::vector<uint8_t>& data, const Latch& latch);
+  void on_rtcp(const std::vector<uint8_t>& data, const Latch& latch);
   void count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to);
   void expect_sources(const SocketAddress& rtp, const SocketAddress& rtcp);
 };

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -121,5 +125,48 @@ TEST_SUITE("jitter_buffer") {
     jb.put(0, 0, payload(0));
     jb.reset();
     CHECK(jb.pull().status == Status::waiting);
+  }
+}
+
+namespace {
+// What `run` writes to file descriptor 2 (speexdsp warns with fprintf).
+std::string stderr_of(const std::function<void()>& run) {
+  std::fflush(stderr);
+  FILE* capture = std::tmpfile();
+  REQUIRE(capture);
+  const int saved = dup(2);
+  dup2(fileno(capture), 2);
+  run();
+  std::fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  std::string text;
+  std::rewind(capture);
+  for (int c; (c = std::fgetc(capture)) != EOF;) text += static_cast<char>(c);
+  std::fclose(capture);
+  return text;
+}
+}  // namespace
+
+TEST_SUITE("jitter_buffer") {
+  TEST_CASE("jitter_buffer::a stream resuming off the playout grid plays on, and speexdsp stays quiet") {
+    JitterBuffer jb(kSpan);
+    int played = 0;
+    const std::string warnings = stderr_of([&] {
+      uint32_t ts = 1000;
+      uint16_t seq = 0;
+      for (int i = 0; i < 50; ++i, ts += kSpan) {
+        jb.put(ts, seq++, payload(1));
+        played += jb.pull().status == Status::packet;
+      }
+      for (int i = 0; i < 5; ++i) jb.pull();  // hold: nothing arrives
+      ts += kSpan / 2;                          // resumed half a packet off the grid
+      for (int i = 0; i < 50; ++i, ts += kSpan) {
+        jb.put(ts, seq++, payload(2));
+        played += jb.pull().status == Status::packet;
+      }
+    });
+    CHECK(warnings.find("negative buffering") == std::string::npos);
+    CHECK(played >= 90);
   }
 }

@@ -60,15 +60,29 @@ std::vector<int16_t> second_half(const std::string& path) {
 fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_media_" + name); }
 
 // Sends raw datagrams to 127.0.0.1:port, as a hostile or confused peer would.
-void send_raw(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+// From a new socket on 127.0.0.1 (a stranger), or from `fd`.
+void send_raw(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams, int from_fd = -1) {
+  const int fd = from_fd >= 0 ? from_fd : socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(port);
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (const auto& d : datagrams) sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  close(fd);
+  if (fd != from_fd) close(fd);
+}
+
+// A UDP socket on 127.0.0.1 and its port.
+std::pair<int, uint16_t> loopback_socket() {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return {fd, ntohs(a.sin_port)};
 }
 }  // namespace
 
@@ -176,16 +190,24 @@ TEST_SUITE("media_session") {
     REQUIRE(a.ok());
     REQUIRE(b.ok());
     const CodecSpec pcmu{"pcmu", 0, 8000, 1};
-    REQUIRE((*b)->start(params_to(**a, pcmu), std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+    // The garbage comes from b's peer (its SDP port), so it is the peer's.
+    const auto [peer_fd, peer_port] = loopback_socket();
+    MediaParams to_peer = params_to(**a, pcmu);
+    to_peer.remote_rtp_port = peer_port;
+    REQUIRE((*b)->start(to_peer, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
     const std::vector<std::vector<uint8_t>> junk = {
         {}, {0x80}, {0x00, 0x00, 0x00}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
         {0x8f, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0},  // 15 CSRCs announced, none there
         {0x80, 0xc9, 0x00, 0x40},                          // RTCP RR with a length far beyond the datagram
         std::vector<uint8_t>(1400, 0xa5)};
-    send_raw((*b)->local_rtp_port(), junk);
-    send_raw((*b)->local_rtcp_port(), junk);
+    send_raw((*b)->local_rtp_port(), junk, peer_fd);
+    send_raw((*b)->local_rtcp_port(), junk, peer_fd);  // RTCP from the peer's RTP port is the peer's
     CHECK(await([&] { return (*b)->stats().packets_invalid >= 2 * junk.size() - 1; }, std::chrono::seconds(3)));
-    // Still alive and receiving real media afterwards.
+    CHECK((*b)->stats().packets_from_strangers == 0);
+    close(peer_fd);
+    // Still alive and receiving real media afterwards (from a, once b's
+    // peer moved there: a re-INVITE).
+    REQUIRE(!(*b)->update(params_to(**a, pcmu)));
     REQUIRE((*a)->start(params_to(**b, pcmu), std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()).ok());
     CHECK(await([&] { return (*b)->stats().packets_received >= 10; }, std::chrono::seconds(3)));
   }
@@ -280,5 +302,97 @@ TEST_SUITE("media_session") {
     auto c = MediaSession::open(o);
     REQUIRE_FALSE(c.ok());
     CHECK(c.error().code() == sipcall::ExitCode::network);
+  }
+}
+
+namespace {
+// A valid RTP packet of payload type 0 (PCMU), 160 bytes of silence.
+std::vector<uint8_t> pcmu_packet(uint16_t sequence) {
+  std::vector<uint8_t> p = {0x80, 0x00, uint8_t(sequence >> 8), uint8_t(sequence), 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
+  p.resize(12 + 160, 0xff);
+  return p;
+}
+
+int socket_on(const char* host) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, host, &a.sin_addr);
+  REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+}  // namespace
+
+TEST_SUITE("media_session") {
+  TEST_CASE("media_session::only the negotiated peer is heard") {
+    auto b = MediaSession::open(loopback_options());
+    REQUIRE(b.ok());
+    const auto [peer_fd, peer_port] = loopback_socket();
+    MediaParams p = params_to(**b, {"pcmu", 0, 8000, 1});
+    p.remote_rtp_port = peer_port;
+    p.remote_rtcp_port = static_cast<uint16_t>(peer_port + 1);
+    REQUIRE((*b)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).ok());
+
+    // Another host: a stranger, RTP and RTCP alike.
+    const int far = socket_on("127.0.0.2");
+    send_raw((*b)->local_rtp_port(), {pcmu_packet(1), pcmu_packet(2)}, far);
+    send_raw((*b)->local_rtcp_port(), {{0x81, 0xcb, 0x00, 0x01, 0, 0, 0, 1}}, far);  // BYE
+    CHECK(await([&] { return (*b)->stats().packets_from_strangers == 3; }, std::chrono::seconds(3)));
+    CHECK((*b)->stats().packets_received == 0);
+    CHECK((*b)->stats().packets_ignored == 3);
+    CHECK_FALSE((*b)->stats().remote_bye);
+
+    // The peer's host from another port: latched once, by valid RTP only.
+    const int other_port = socket_on("127.0.0.1");
+    send_raw((*b)->local_rtp_port(), {{0x01, 0x02}}, other_port);  // garbage latches nothing
+    send_raw((*b)->local_rtp_port(), {pcmu_packet(3)}, other_port);
+    CHECK(await([&] { return (*b)->stats().packets_received == 1; }, std::chrono::seconds(3)));
+    // Once latched, even the SDP's own port is someone else.
+    send_raw((*b)->local_rtp_port(), {pcmu_packet(4)}, peer_fd);
+    CHECK(await([&] { return (*b)->stats().packets_from_strangers == 5; }, std::chrono::seconds(3)));
+    CHECK((*b)->stats().packets_received == 1);
+
+    // A re-INVITE moving the peer: its new port is heard, the old one not.
+    const auto [moved_fd, moved_port] = loopback_socket();
+    p.remote_rtp_port = moved_port;
+    REQUIRE(!(*b)->update(p));
+    send_raw((*b)->local_rtp_port(), {pcmu_packet(5)}, moved_fd);
+    CHECK(await([&] { return (*b)->stats().packets_received == 2; }, std::chrono::seconds(3)));
+    for (int fd : {far, other_port, peer_fd, moved_fd}) close(fd);
+  }
+
+  TEST_CASE("media_session::refused sends are counted as failed, not sent") {
+    auto a = MediaSession::open(loopback_options());
+    REQUIRE(a.ok());
+    MediaParams p = params_to(**a, {"pcmu", 0, 8000, 1});
+    p.remote_address = "255.255.255.255";  // broadcast without SO_BROADCAST: the kernel refuses every packet
+    REQUIRE((*a)->start(p, std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()).ok());
+    CHECK(await([&] { return (*a)->stats().packets_send_failed >= 5; }, std::chrono::seconds(3)));
+    CHECK((*a)->stats().packets_sent == 0);
+    CHECK((*a)->stats().send_error.find("255.255.255.255") != std::string::npos);
+  }
+
+  TEST_CASE("media_session::a peer of an address family our socket cannot reach is refused") {
+    MediaOptions v6 = loopback_options();
+    v6.local_address = "::1";
+    auto a = MediaSession::open(v6);
+    REQUIRE(a.ok());
+    sipcall::Error e = (*a)->check_reachable("127.0.0.1");
+    CHECK(e.code() == sipcall::ExitCode::media_failure);
+    CHECK(e.message().find("cannot be reached from our media address ::1") != std::string::npos);
+    CHECK_FALSE((*a)->check_reachable("::1"));
+    MediaParams p = params_to(**a, {"pcmu", 0, 8000, 1});
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
+          sipcall::ExitCode::media_failure);
+
+    MediaOptions dual = loopback_options();
+    dual.local_address = "::";
+    auto d = MediaSession::open(dual);
+    REQUIRE(d.ok());
+    CHECK_FALSE((*d)->check_reachable("127.0.0.1"));
+    CHECK_FALSE((*d)->check_reachable("::1"));
+    auto v4 = MediaSession::open(loopback_options());
+    REQUIRE(v4.ok());
+    CHECK((*v4)->check_reachable("::1").code() == sipcall::ExitCode::media_failure);
   }
 }
