@@ -6,14 +6,15 @@ call must end with the exit status and report that tell the truth."""
 import os
 import re
 import socket
+import subprocess
 import sys
 import threading
 import time
 
 import pytest
 
-from sipcall import Running, account_args
-from test_call import CALLER, ScriptedCallee, dial, finish, pcmu_sdp, send_pcmu_tone
+from sipcall import BIN, Running, account_args, env_with_password
+from test_call import CALLEE, CALLER, ScriptedCallee, dial, finish, pcmu_sdp, send_pcmu_tone, start_answer, tone_check
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from peerproc import read_text  # noqa: E402
@@ -157,3 +158,62 @@ def test_resume_off_the_playout_grid_keeps_speexdsp_quiet(pbx):
     assert "re-INVITE: peer is active" in r.stderr
     assert "negative buffering" not in r.stderr
     assert r.code == 0, r
+
+
+def tone_wav(path, hz):
+    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path), "synth", "3", "sine", str(hz)],
+                   check=True)
+    return path
+
+
+def test_play_reads_a_fifo_once(pbx, tmp_path):
+    """--play on a FIFO with a writer: read once, heard by the callee."""
+    wav = tone_wav(tmp_path / "prompt.wav", 600).read_bytes()
+    fifo = tmp_path / "prompt.fifo"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "wb") as f:  # blocks until sip-call opens it
+            f.write(wav)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    heard = str(tmp_path / "heard.wav")
+    try:
+        with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--silence", "--record", heard]) as callee:
+            r = dial(pbx, "udp", CALLER, CALLEE, ["--duration", "2s", "--play", str(fifo)])
+            code, _ = finish(callee)
+    finally:
+        if writer.is_alive():  # sip-call never opened it: unblock the writer
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(timeout=5)
+    assert r.code == 0, r
+    assert code == 0
+    tone_check(heard, 600, 1000)
+
+
+def test_play_from_stdin(pbx, tmp_path):
+    """--play /dev/stdin with a WAV piped in: read whole, sent."""
+    wav = tone_wav(tmp_path / "prompt.wav", 600).read_bytes()
+    heard = str(tmp_path / "heard.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--silence", "--record", heard]) as callee:
+        args = account_args(pbx, "udp", CALLER, ["--json", "dial", CALLEE, "--no-playback", "--duration", "2s",
+                                                 "--play", "/dev/stdin"])
+        proc = subprocess.run([BIN] + args, input=wav, capture_output=True, timeout=40,
+                              env=env_with_password(pbx.password(CALLER)))
+        code, _ = finish(callee)
+    assert proc.returncode == 0, proc.stderr
+    assert code == 0
+    tone_check(heard, 600, 1000)
+
+
+def test_play_fifo_without_a_writer_is_refused_in_bounded_time(pbx, tmp_path):
+    fifo = tmp_path / "nobody.fifo"
+    os.mkfifo(fifo)
+    mark = pbx.mark()
+    r = dial(pbx, "udp", CALLER, CALLEE, ["--play", str(fifo)], timeout=30)
+    assert r.code == 2, r
+    assert r.seconds < 20
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(fifo) in lines[0] and "no writer" in lines[0]
+    assert not [m for m in pbx.messages(since=mark) if m.get("from") == CALLER]
