@@ -46,6 +46,14 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
     fail(media.error().code(), media.error().message() + " (refused with 503)", 503);
     return;
   }
+  // An offer from an address family our media socket cannot send to would
+  // be a call without audio from its first packet (RFC 3264: 488).
+  if (!delayed_offer_) {
+    if (Error err = media.value()->check_reachable(offered_params_.remote_address)) {
+      fail(ExitCode::media_failure, err.message() + " (refused with 488)", 488);
+      return;
+    }
+  }
   auto audio = open_call_audio(ctx_.options.call, ctx_.options.echo,
                                numbered_path(ctx_.options.call.record_file, number), ctx_.reporter);
   if (!audio.ok()) {

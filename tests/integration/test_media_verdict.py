@@ -18,6 +18,7 @@ from test_call import CALLEE, CALLER, ScriptedCallee, dial, finish, pcmu_sdp, se
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from peerproc import read_text  # noqa: E402
+from sipclient import SipClient  # noqa: E402
 from sipp_peer import SippUas  # noqa: E402
 from testpbx import wait_until  # noqa: E402
 
@@ -217,3 +218,50 @@ def test_play_fifo_without_a_writer_is_refused_in_bounded_time(pbx, tmp_path):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and str(fifo) in lines[0] and "no writer" in lines[0]
     assert not [m for m in pbx.messages(since=mark) if m.get("from") == CALLER]
+
+
+def call_answer_silently(pbx, user, target, sdp, hold_s=10):
+    """A caller that INVITEs `target` with `sdp` and sends no RTP; it ACKs
+    a 200 and answers the callee's BYE. Returns the INVITE's final reply."""
+    with SipClient(pbx, "udp", user) as client:
+        uri = "sip:%s@%s" % (target, pbx.domain)
+        final, _ = client.request("INVITE", uri, uri, ["Content-Type: application/sdp"], body=sdp, timeout=10)
+        if final.status != 200:
+            return final
+        ack = client.build("ACK", (final.get("contact") or "").strip("<>").split(">")[0], uri,
+                           ["Route: %s" % r for r in reversed(final.get_all("record-route"))],
+                           cseq=final.cseq, to_tag=None, from_tag=None)
+        ack = ack.replace("To: <%s>" % uri, "To: %s" % final.get("to"), 1)
+        client.tp.send(ack)
+        bye = client.wait_request("BYE", timeout=hold_s)
+        client.reply(bye, 200, "OK")
+        return final
+
+
+def test_answer_fails_a_short_call_from_a_silent_caller(pbx):
+    """The same rule on the answering side: --duration 3s, the caller sends
+    no RTP at all."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    try:
+        with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000", "--duration", "3s"]) as callee:
+            final = call_answer_silently(pbx, "166", CALLEE, pcmu_sdp(silent.getsockname()[1]))
+            code, report = finish(callee)
+    finally:
+        silent.close()
+    assert final.status == 200
+    assert code == 10, callee.stderr
+    call = report["calls"][0]
+    assert call["exit_code"] == 10 and "no RTP received from the far end" in call["error"]
+    assert call["media"]["packets_received"] == 0
+
+
+def test_answer_refuses_an_offer_it_cannot_reach(pbx):
+    """answer's media on ::1, an offer on 127.0.0.1: 488 at once, not a call
+    without audio."""
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--silence", "--media-address", "::1"]) as callee:
+        final = call_answer_silently(pbx, "166", CALLEE, pcmu_sdp(40000))
+        code, report = finish(callee)
+    assert final.status == 488, final
+    assert code == 10, callee.stderr
+    assert "cannot be reached from our media address ::1" in report["calls"][0]["error"]
