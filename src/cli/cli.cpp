@@ -49,7 +49,8 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
   cmd->add_option("--media-address", call.media_address,
                   "local address for RTP and SDP (default: our address on the route to the server)")
       ->type_name("ADDRESS");
-  auto* play = cmd->add_option("--play", call.play_file, "send this WAV file (any rate/channels) instead of the microphone")
+  auto* play = cmd->add_option("--play", call.play_file, "send this WAV file (any rate/channels) instead of the microphone; a FIFO or "
+                               "/dev/stdin is read whole first (10 s at most)")
                    ->type_name("FILE");
   cmd->add_flag("--loop", call.loop, "repeat --play until the call ends");
   auto* tone = cmd->add_option("--tone", call.tone_hz, "send a sine tone of this frequency [Hz] instead of the microphone")
@@ -75,7 +76,8 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
                                          : "hang up this long after the answer; 0 = when the caller hangs up (at most 1 h)")
       ->transform(seconds_with_unit())->type_name("DURATION")->default_val(default_duration_s);
   cmd->add_option("--media-timeout", call.media_timeout_s,
-                  "media failure (exit 10) when no RTP arrives for this long after the answer")
+                  "media failure (exit 10) when no RTP arrives for this long after the answer, or when a call "
+                  "of any length ends with no RTP (under one packet a second) from an active far end; 0 = off")
       ->transform(seconds_with_unit())->type_name("DURATION")->default_val(5);
   cmd->add_option("--dtmf", call.dtmf, "send these DTMF digits after the answer (0-9 * # A-D)")
       ->type_name("DIGITS");
