@@ -97,6 +97,8 @@ std::string failure_message(const SipEvent& e, const std::string& what, const st
     if (e.status == 408) return what + " failed: no response from " + server;
     return what + " failed: cannot reach " + server + (e.detail.empty() ? "" : " (" + e.detail + ")");
   }
+  // A response that says one thing and means another (a 200 OK keeping no binding) names it.
+  if (!e.detail.empty()) return what + " failed: " + e.detail;
   return what + " failed: " + std::to_string(e.status) + " " + e.phrase;
 }
 

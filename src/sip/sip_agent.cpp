@@ -110,6 +110,8 @@ struct SipAgent::Impl {
   bool from_network(int status, sip_t const* sip) const;
   std::string transport_detail() const;
   int granted_expires(const Registration& r, sip_t const* sip) const;
+  sip_contact_t const* our_contact(const Registration& r, sip_t const* sip) const;
+  std::string binding_refused(const Registration& r, sip_t const* sip, int expires_s) const;
   bool authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account);
   void on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                      tagi_t const* tags);
@@ -287,14 +289,37 @@ void SipAgent::Impl::on_connection_closed(int error) {
 
 int SipAgent::Impl::granted_expires(const Registration& r, sip_t const* sip) const {
   if (!sip) return -1;
-  for (sip_contact_t const* m = sip->sip_contact; m; m = m->m_next) {
-    char* uri = url_as_string(nullptr, m->m_url);
-    bool ours = uri && (r.sent_contact.empty() || r.sent_contact == uri);
-    su_free(nullptr, uri);
-    if (ours && m->m_expires) return std::atoi(m->m_expires);
+  if (sip_contact_t const* m = our_contact(r, sip)) {
+    if (m->m_expires) return std::atoi(m->m_expires);
   }
   if (sip->sip_expires) return static_cast<int>(sip->sip_expires->ex_delta);
   return -1;
+}
+
+// Our binding among the Contacts of a 2xx to REGISTER: the URI we sent
+// (same scheme, user, host and port), else one with our user part, which a
+// registrar behind NAT may have rewritten. nullptr when the list has neither.
+sip_contact_t const* SipAgent::Impl::our_contact(const Registration& r, sip_t const* sip) const {
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  url_t const* sent = r.sent_contact.empty() ? nullptr : url_make(home, r.sent_contact.c_str());
+  sip_contact_t const* same_user = nullptr;
+  sip_contact_t const* found = nullptr;
+  for (sip_contact_t const* m = sip->sip_contact; m && !found; m = m->m_next) {
+    if (!sent || url_cmp(m->m_url, sent) == 0) found = m;
+    else if (!same_user && m->m_url->url_user && sent->url_user && std::strcmp(m->m_url->url_user, sent->url_user) == 0)
+      same_user = m;
+  }
+  su_home_deinit(home);
+  return found ? found : same_user;
+}
+
+// Why a 2xx to REGISTER leaves us without a binding, or "" when it kept one:
+// our Contact is missing from a list it sent, or its lifetime is 0.
+std::string SipAgent::Impl::binding_refused(const Registration& r, sip_t const* sip, int expires_s) const {
+  if (sip && sip->sip_contact && !our_contact(r, sip))
+    return "registrar answered 200 OK but kept no binding (our Contact is not in its list)";
+  if (expires_s == 0) return "registrar answered 200 OK but kept no binding (expires 0)";
+  return {};
 }
 
 bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account) {
@@ -328,6 +353,10 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   if (!network) e.detail = transport_detail();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
+    r.in_force = false;
+  } else if (status >= 200 && status < 300 && !(e.detail = binding_refused(r, sip, granted_expires(r, sip))).empty()) {
+    // A 2xx that kept no binding is a failure of the registrar (sip_failure).
+    e.type = SipEventType::registration_failed;
     r.in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;
