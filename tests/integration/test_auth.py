@@ -118,3 +118,164 @@ def test_a_wrong_password_is_rejected_once_with_exit_3():
     assert "wrong password" in error_lines(r)[0]
     assert server.methods() == ["REGISTER", "REGISTER"]
     assert script.verdicts == [("REGISTER", False)]
+
+
+# -- INVITE challenged with 407 (items 9, 10) ---------------------------------
+
+class InviteChallenger:
+    """Grants REGISTER without a challenge, challenges INVITE with 407 and
+    answers a verified one 486 Busy Here (so the call ends with exit 6)."""
+
+    def __init__(self, challenges):
+        self.digest = DigestRegistrar(PASSWORD, challenges, status=407)
+
+    def __call__(self, req):
+        if req.method == "REGISTER":
+            return response(req, 200, "OK", ["Contact: <%s>;expires=60" % contact_uri(req)])
+        if req.method == "INVITE" and credentials(req):
+            good = self.digest.__call__(req)
+            return response(req, 486, "Busy Here") if self.digest.verdicts[-1][1] else good
+        return self.digest(req)
+
+
+@pytest.mark.parametrize("algorithm", ["MD5", "SHA-256", "SHA-512-256"])
+def test_invite_407_is_answered_with_the_offered_algorithm(algorithm):
+    script = InviteChallenger(['Digest realm="proxy", nonce="{nonce}", algorithm=%s, qop="auth"' % algorithm])
+    with HostileRegistrar(script) as server:
+        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s")
+    assert r.code == 6, r
+    assert script.digest.verdicts == [("INVITE", True)]
+    invites = [q for q in server.requests if q.method == "INVITE"]
+    assert used_algorithm(invites[1]) == algorithm
+
+
+# -- Basic is never answered (item 9) ----------------------------------------
+
+def assert_no_secret(r, server):
+    import base64
+    b64 = base64.b64encode(("101:" + PASSWORD).encode()).decode()
+    for secret in (PASSWORD, b64, b64.rstrip("=")):
+        assert secret not in r.stdout + r.stderr
+        assert not any(secret in q.text for q in server.requests)
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_basic_challenge_to_register_is_refused_at_once(transport):
+    with HostileRegistrar(lambda req: challenge(req, 401, 'Basic realm="pbx.test"'), transport) as server:
+        r = sip_call(server, "register", timeout=10, extra=("-v",))
+    assert r.code == 3, r
+    assert r.seconds < 5
+    assert "refusing Basic authentication" in error_lines(r)[0] and len(error_lines(r)) == 1, r.stderr
+    assert not any(credentials(q) for q in server.requests)
+    assert_no_secret(r, server)
+
+
+def test_basic_challenge_to_invite_is_refused_at_once():
+    script = InviteChallenger(['Basic realm="proxy"'])
+    with HostileRegistrar(script) as server:
+        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s", timeout=10, extra=("-v",))
+    assert r.code == 3, r
+    assert "refusing Basic authentication" in r.stderr
+    assert [q.method for q in server.requests if q.method == "INVITE"] == ["INVITE"]
+    assert_no_secret(r, server)
+
+
+def test_basic_beside_digest_of_the_same_realm_answers_digest_only():
+    r, server, script = digest_register(['Basic realm="pbx.test"',
+                                         'Digest realm="pbx.test", nonce="{nonce}", qop="auth"'])
+    assert r.code == 0, r
+    assert parse_auth(credentials(server.requests[1]))[0] == "Digest"
+    assert_no_secret(r, server)
+
+
+def test_verbose_trace_never_shows_digest_secrets():
+    script = DigestRegistrar(PASSWORD, ['Digest realm="pbx.test", nonce="{nonce}", qop="auth"'])
+    with HostileRegistrar(script) as server:
+        r = sip_call(server, "register", extra=("-v",))
+    assert r.code == 0, r
+    sent = parse_auth(credentials(server.requests[1]))[1]
+    assert sent["response"] not in r.stderr and sent["cnonce"] not in r.stderr
+    assert_no_secret(r, server)
+
+
+# -- a rejected password on a refresh is final (item 7) ----------------------
+
+class RefreshRejecter:
+    """First REGISTER: challenged, then 200 (expires 2 s). The refresh is
+    challenged with a new nonce and its answer rejected with yet another."""
+
+    def __init__(self):
+        self.seen = []  # (nonce, nc) of each REGISTER's credentials, or None
+        self.nonces = 0
+
+    def challenge(self, req):
+        self.nonces += 1
+        return challenge(req, 401, 'Digest realm="pbx.test", nonce="n%d", qop="auth"' % self.nonces)
+
+    def __call__(self, req):
+        if req.method != "REGISTER":
+            return None
+        value = credentials(req)
+        params = parse_auth(value)[1] if value else None
+        self.seen.append((params["nonce"], params["nc"]) if params else None)
+        if params and params["nonce"] == "n1" and len(self.seen) == 2:
+            return response(req, 200, "OK", ["Contact: <%s>;expires=2" % contact_uri(req)])
+        return self.challenge(req)
+
+
+def test_rejected_password_on_a_refresh_is_final_and_not_retried():
+    script = RefreshRejecter()
+    with HostileRegistrar(script) as server:
+        r = sip_call(server, "register", "--keep", "--expires", "2", timeout=5)
+        settled = list(script.seen)
+    assert r.code == 3, r
+    assert "wrong password" in error_lines(r)[0], r.stderr
+    assert "cannot reach" not in r.stderr and "reconnecting" not in r.stderr
+    # REGISTER, its answer (nc 1), the refresh with the cached answer (nc 2),
+    # the answer to the refresh's new nonce (nc 1 again); nothing after.
+    assert settled == [None, ("n1", "00000001"), ("n1", "00000002"), ("n2", "00000001")]
+
+
+def test_stale_nonce_is_answered_again_without_counting_as_a_rejection():
+    stale = []
+
+    def answer(req):
+        value = credentials(req)
+        if not value:
+            return challenge(req, 401, 'Digest realm="pbx.test", nonce="n1", qop="auth"')
+        params = parse_auth(value)[1]
+        if params["nonce"] == "n1":
+            stale.append(params["nc"])
+            return challenge(req, 401, 'Digest realm="pbx.test", nonce="n2", qop="auth", stale=true')
+        return response(req, 200, "OK", ["Contact: <%s>;expires=60" % contact_uri(req)])
+
+    with HostileRegistrar(answer) as server:
+        r = sip_call(server, "register")
+    assert r.code == 0, r
+    assert stale == ["00000001"]
+    assert parse_auth(credentials(server.requests[2]))[1]["nc"] == "00000001"
+
+
+# -- quoted strings and malformed challenges (item 11) -----------------------
+
+def test_realm_and_opaque_with_escaped_quotes_are_answered_right():
+    r, server, script = digest_register([r'Digest realm="pbx \"q\", x:y", nonce="{nonce}", qop="auth", '
+                                         r'opaque="o\"p\\q"'])
+    assert r.code == 0, r
+    assert script.verdicts[0] == ("REGISTER", True)
+    sent = parse_auth(credentials(server.requests[1]))[1]
+    assert sent["realm"] == 'pbx "q", x:y' and sent["opaque"] == 'o"p\\q'
+
+
+@pytest.mark.parametrize("ch, why", [
+    ('Digest nonce="n1", qop="auth"', "Digest without realm"),
+    ('Digest realm="pbx.test", qop="auth"', "Digest without nonce"),
+], ids=["no-realm", "no-nonce"])
+def test_malformed_challenge_fails_with_exit_9(ch, why):
+    with HostileRegistrar(lambda req: challenge(req, 401, ch)) as server:
+        r = sip_call(server, "register", timeout=10)
+    assert r.code == 9, r
+    assert r.seconds < 5
+    assert "malformed challenge: " + why in error_lines(r)[0]
+    assert not any(credentials(q) for q in server.requests)
+    assert not any("(null)" in q.text for q in server.requests)
