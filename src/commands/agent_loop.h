@@ -67,6 +67,9 @@ Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_p
 // Sofia made the response up.
 std::string failure_message(const SipEvent& e, const std::string& what, const std::string& server);
 
+// The exit code of a failed request: the agent's own verdict, else its status.
+ExitCode exit_code_of(const SipEvent& e);
+
 // The Error for a failed REGISTER: exit code by status, and "<what> failed:
 // ..." with a hint when the credentials were refused.
 Error registration_error(const SipEvent& e, const AgentOptions& account, const std::string& what);

@@ -131,7 +131,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
         }
         break;
       case SipEventType::call_failed:
-        code = exit_code_for_sip_failure(e.status, e.from_network);
+        code = exit_code_of(e);
         error = failure_message(e, "call to " + target, server);
         report.add("status", e.status).add("reason", e.phrase);
         ended = true;

@@ -28,6 +28,7 @@
 #include <sofia-sip/url.h>
 
 #include "sipcall/ws_bridge.h"
+#include "sofia_digest.h"
 #include "sofia_ws_tport.h"
 
 // Sofia's log objects, exported by the library without public headers.
@@ -80,7 +81,7 @@ struct SipAgent::Impl {
     std::string sent_contact;  // Contact URI of our last REGISTER
     std::string call_id;       // of our binding, once one was granted
     unsigned long cseq = 0;    // highest CSeq of a REGISTER sent
-    bool auth_sent = false;
+    sofia_digest::Session auth;
     bool in_force = false;     // between a 2xx to REGISTER and the un-REGISTER or a failure
     bool leaving = false;      // unregister() called: its connection no longer matters
   };
@@ -94,7 +95,7 @@ struct SipAgent::Impl {
 
   struct Call {
     int id = 0;
-    bool auth_sent = false;  // one authenticated retry per INVITE, like REGISTER
+    sofia_digest::Session auth;  // one answer per INVITE (and stale ones), like REGISTER
   };
   std::map<nua_handle_t*, Call> calls;
   int next_call_id = 1;
@@ -110,10 +111,13 @@ struct SipAgent::Impl {
   bool from_network(int status, sip_t const* sip) const;
   std::string transport_detail() const;
   int granted_expires(const Registration& r, sip_t const* sip) const;
-  bool authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account);
+  sip_contact_t const* our_contact(const Registration& r, sip_t const* sip) const;
+  std::string binding_refused(const Registration& r, sip_t const* sip, int expires_s) const;
+  Result<bool> authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account, sofia_digest::Session& auth);
   void on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                      tagi_t const* tags);
   void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
+  void emit_refused_call(int call, int status, char const* phrase, const Error& why);
   nua_handle_t* handle_of(int call) const;
   void watch_connection();
   void unwatch_connection();
@@ -287,26 +291,44 @@ void SipAgent::Impl::on_connection_closed(int error) {
 
 int SipAgent::Impl::granted_expires(const Registration& r, sip_t const* sip) const {
   if (!sip) return -1;
-  for (sip_contact_t const* m = sip->sip_contact; m; m = m->m_next) {
-    char* uri = url_as_string(nullptr, m->m_url);
-    bool ours = uri && (r.sent_contact.empty() || r.sent_contact == uri);
-    su_free(nullptr, uri);
-    if (ours && m->m_expires) return std::atoi(m->m_expires);
+  if (sip_contact_t const* m = our_contact(r, sip)) {
+    if (m->m_expires) return std::atoi(m->m_expires);
   }
   if (sip->sip_expires) return static_cast<int>(sip->sip_expires->ex_delta);
   return -1;
 }
 
-bool SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account) {
-  msg_auth_t const* challenge = sip->sip_www_authenticate ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
-  if (!challenge || !challenge->au_scheme) return false;
-  char const* realm = msg_params_find(challenge->au_params, "realm=");
-  std::string credentials = std::string(challenge->au_scheme) + ":" + (realm ? realm : "\"\"") + ":" +
-                            (account.auth_user.empty() ? account.user : account.auth_user) + ":" + account.password;
-  nua_authenticate(nh, NUTAG_AUTH(credentials.c_str()), TAG_END());
-  // Scrub our copy; Sofia keeps its own in the handle's memory home.
-  std::fill(credentials.begin(), credentials.end(), '\0');
-  return true;
+// Our binding among the Contacts of a 2xx to REGISTER: the URI we sent
+// (same scheme, user, host and port), else one with our user part, which a
+// registrar behind NAT may have rewritten. nullptr when the list has neither.
+sip_contact_t const* SipAgent::Impl::our_contact(const Registration& r, sip_t const* sip) const {
+  su_home_t home[1] = {SU_HOME_INIT(home)};
+  url_t const* sent = r.sent_contact.empty() ? nullptr : url_make(home, r.sent_contact.c_str());
+  sip_contact_t const* same_user = nullptr;
+  sip_contact_t const* found = nullptr;
+  for (sip_contact_t const* m = sip->sip_contact; m && !found; m = m->m_next) {
+    if (!sent || url_cmp(m->m_url, sent) == 0) found = m;
+    else if (!same_user && m->m_url->url_user && sent->url_user && std::strcmp(m->m_url->url_user, sent->url_user) == 0)
+      same_user = m;
+  }
+  su_home_deinit(home);
+  return found ? found : same_user;
+}
+
+// Why a 2xx to REGISTER leaves us without a binding, or "" when it kept one:
+// our Contact is missing from a list it sent, or its lifetime is 0.
+std::string SipAgent::Impl::binding_refused(const Registration& r, sip_t const* sip, int expires_s) const {
+  if (sip && sip->sip_contact && !our_contact(r, sip))
+    return "registrar answered 200 OK but kept no binding (our Contact is not in its list)";
+  if (expires_s == 0) return "registrar answered 200 OK but kept no binding (expires 0)";
+  return {};
+}
+
+// The challenges of a 401/407 are answered by our digest client (never
+// Basic); see sofia_digest.h for when a challenge is a rejection.
+Result<bool> SipAgent::Impl::authenticate(nua_handle_t* nh, sip_t const* sip, const SipAccount& account,
+                                          sofia_digest::Session& auth) {
+  return auth.answer(nh, sip, account.auth_user.empty() ? account.user : account.auth_user, account.password);
 }
 
 void SipAgent::Impl::on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
@@ -316,9 +338,11 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   if (known == registration_of.end()) return;  // a handle we already released
   Registration& r = registrations[static_cast<size_t>(known->second)];
   bool network = from_network(status, sip);
-  if ((status == 401 || status == 407) && network && sip && !r.auth_sent && !r.account.password.empty()) {
-    r.auth_sent = authenticate(nh, sip, r.account);
-    if (r.auth_sent) return;
+  Error refused;
+  if ((status == 401 || status == 407) && network && sip && !r.account.password.empty()) {
+    auto answered = authenticate(nh, sip, r.account, r.auth);
+    if (answered.ok() && answered.value()) return;
+    if (!answered.ok()) refused = answered.error();
   }
   SipEvent e;
   e.account = known->second;
@@ -326,13 +350,19 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   e.phrase = phrase;
   e.from_network = network;
   if (!network) e.detail = transport_detail();
+  if (refused) e.verdict = refused.code(), e.detail = refused.message();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
+    r.in_force = false;
+  } else if (status >= 200 && status < 300 && !(e.detail = binding_refused(r, sip, granted_expires(r, sip))).empty()) {
+    // A 2xx that kept no binding is a failure of the registrar.
+    e.type = SipEventType::registration_failed;
+    e.verdict = ExitCode::sip_failure;
     r.in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;
     e.expires_s = granted_expires(r, sip);
-    r.auth_sent = false;  // a refresh may be challenged again with a new nonce
+    r.auth.round_done();  // a refresh may be challenged again with a new nonce
     r.in_force = true;
     r.leaving = false;
     if (sip && sip->sip_call_id && sip->sip_call_id->i_id) r.call_id = sip->sip_call_id->i_id;
@@ -356,6 +386,18 @@ void SipAgent::Impl::emit_call(SipEventType type, int call, int status, char con
   emit(std::move(e));
 }
 
+// A challenge to our INVITE that we do not answer: the call fails with why.
+void SipAgent::Impl::emit_refused_call(int call, int status, char const* phrase, const Error& why) {
+  SipEvent e;
+  e.type = SipEventType::call_failed;
+  e.call = call;
+  e.status = status;
+  e.phrase = phrase ? phrase : "";
+  e.verdict = why.code();
+  e.detail = why.message();
+  emit(std::move(e));
+}
+
 nua_handle_t* SipAgent::Impl::handle_of(int call) const {
   for (const auto& [nh, c] : calls)
     if (c.id == call) return nh;
@@ -371,7 +413,7 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
       nua_handle_destroy(nh);
       return;
     }
-    it = calls.emplace(nh, Call{next_call_id++, false}).first;
+    it = calls.emplace(nh, Call{next_call_id++, {}}).first;
     SipEvent e;
     e.type = SipEventType::incoming_call;
     e.call = it->second.id;
@@ -396,9 +438,11 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
         if (status > 100) emit_call(SipEventType::call_progress, call.id, status, phrase, sip);
       } else if (status < 300) {
         emit_call(SipEventType::call_answered, call.id, status, phrase, sip);
-      } else if ((status == 401 || status == 407) && !call.auth_sent && !options.password.empty() && sip &&
-                 from_network(status, sip) && (call.auth_sent = authenticate(nh, sip, registrations[0].account))) {
-        // resent with credentials; the next response decides
+      } else if ((status == 401 || status == 407) && !options.password.empty() && sip && from_network(status, sip)) {
+        auto answered = authenticate(nh, sip, registrations[0].account, call.auth);
+        if (!answered.ok()) emit_refused_call(call.id, status, phrase, answered.error());
+        else if (!answered.value()) emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
+        // else resent with credentials; the next response decides
       } else {
         emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
       }
@@ -490,6 +534,7 @@ SipAgent::Impl::~Impl() {
 Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, SipListener& listener) {
   static bool su_ready = su_init() == 0;
   if (!su_ready) return Error::internal("Sofia-SIP: su_init failed");
+  if (!sofia_digest::install()) return Error::internal("Sofia-SIP: cannot install the digest client");
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -648,7 +693,7 @@ void SipAgent::register_binding(int expires_s, int account) {
                           TAG_IF(!call_id.empty(), SIPTAG_CALL_ID_STR(call_id.c_str())), TAG_END());
     i.registration_of[r.handle] = account;
   }
-  r.auth_sent = false;
+  r.auth.round_done();
   r.leaving = false;
   std::string expires = std::to_string(expires_s);
   nua_register(r.handle, NUTAG_REGISTRAR(registrar.c_str()), SIPTAG_EXPIRES_STR(expires.c_str()),
@@ -661,7 +706,7 @@ void SipAgent::unregister(int account) {
   Impl::Registration& r = i.registrations[static_cast<size_t>(account)];
   if (!r.handle) return;
   r.leaving = true;
-  r.auth_sent = false;
+  r.auth.round_done();
   // The connection's loss matters no more once no binding stays.
   bool any_kept = false;
   for (const auto& other : i.registrations) any_kept = any_kept || (other.in_force && !other.leaving);
@@ -696,7 +741,7 @@ int SipAgent::invite(const std::string& target_uri, const std::string& sdp_offer
   auto& i = *impl_;
   nua_handle_t* nh = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(target_uri.c_str()), TAG_END());
   int id = i.next_call_id++;
-  i.calls.emplace(nh, Impl::Call{id, false});
+  i.calls.emplace(nh, Impl::Call{id, {}});
   nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp_offer.c_str()), TAG_END());
   return id;
 }

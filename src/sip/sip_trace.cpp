@@ -61,6 +61,20 @@ std::string redact_secret_params(std::string_view line) {
   }
   return out;
 }
+// Digest credentials keep their parameters but lose their secrets; any
+// other scheme's credentials (Basic's base64 of user:password, a bearer
+// token) are a secret as a whole.
+std::string redact_credentials(std::string_view line) {
+  size_t value = line.find(':') + 1;
+  while (value < line.size() && (line[value] == ' ' || line[value] == '\t')) ++value;
+  if (starts_with_ci(line.substr(value), "digest") &&
+      (value + 6 == line.size() || std::isspace(static_cast<unsigned char>(line[value + 6]))))
+    return redact_secret_params(line);
+  size_t scheme_end = value;
+  while (scheme_end < line.size() && !std::isspace(static_cast<unsigned char>(line[scheme_end]))) ++scheme_end;
+  std::string_view eol = line.substr(line.find_last_not_of("\r\n") + 1);  // never npos: the line has "name:"
+  return std::string(line.substr(0, scheme_end)) + " <redacted>" + std::string(eol);
+}
 }  // namespace
 
 std::string_view start_line(std::string_view message) {
@@ -119,7 +133,7 @@ std::string redact_sip_message(std::string_view message) {
     auto line = message.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos + 1);
     pos = eol == std::string_view::npos ? message.size() : eol + 1;
     if (starts_with_ci(line, "authorization:") || starts_with_ci(line, "proxy-authorization:"))
-      out += redact_secret_params(line);
+      out += redact_credentials(line);
     else
       out += line;
   }

@@ -20,6 +20,20 @@ TEST_SUITE("sip_trace") {
     CHECK(out.find("kept outside auth headers") != std::string::npos);
   }
 
+  TEST_CASE("sip_trace::redact_sip_message hides credentials of any other scheme whole") {
+    auto out = redact_sip_message(
+        "REGISTER sip:pbx.test SIP/2.0\r\n"
+        "Authorization: Basic MTAxOnNlY3JldA==\r\n"
+        "proxy-authorization:Bearer abc.def\r\n"
+        "Authorization: Digestive x=1\r\n\r\n");
+    CHECK(out.find("MTAxOnNlY3JldA") == std::string::npos);
+    CHECK(out.find("abc.def") == std::string::npos);
+    CHECK(out.find("x=1") == std::string::npos);
+    CHECK(out.find("Authorization: Basic <redacted>\r\n") != std::string::npos);
+    CHECK(out.find("proxy-authorization:Bearer <redacted>\r\n") != std::string::npos);
+    CHECK(redact_sip_message("Authorization: Basic abc") == "Authorization: Basic <redacted>");
+  }
+
   TEST_CASE("sip_trace::SofiaTraceParser reassembles piecewise dumps") {
     const std::string dump =
         "recv 60 bytes from udp/[127.0.0.1]:5060 at 10:00:00.000001:\n"
