@@ -67,10 +67,7 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
       agent_.respond(call_, 488);
       return;
     }
-    bool was_sending = peer_sends(params_.direction);
-    params_ = params.value();
-    if (peer_sends(params_.direction) && !was_sending) media_expected_since_ = Clock::now();
-    peer_direction_now(Clock::now());
+    take_peer_params(params.value());
     local_.direction = answer_direction(params_.direction);
     local_.rtcp_mux = params_.rtcp_mux;
     local_.rejected_before = offer.value().rejected_before;
@@ -85,7 +82,14 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
   offered_formats_ = formats;
 }
 
-void ActiveCall::peer_direction_now(Clock::time_point now) { owed_.peer_sends(peer_sends(params_.direction), now); }
+// The peer's new SDP is in force: the media watchdog restarts when it
+// returns from hold, and the RTP it owes follows its direction.
+void ActiveCall::take_peer_params(const media::MediaParams& params) {
+  const auto now = Clock::now();
+  if (peer_sends(params.direction) && !peer_sends(params_.direction)) media_expected_since_ = now;
+  params_ = params;
+  owed_.peer_sends(peer_sends(params_.direction), now);
+}
 
 // At the end of the call: did the peer send what it owed, and could we
 // send? (media_failed() watches the same while the call lasts.)
@@ -133,7 +137,7 @@ void ActiveCall::begin(Clock::duration timeout, int signals_seen) {
   signals_seen_ = signals_seen;
   answered_at_ = Clock::now();
   media_expected_since_ = answered_at_;
-  peer_direction_now(answered_at_);
+  owed_.peer_sends(peer_sends(params_.direction), answered_at_);
   hang_up_at_ =
       answered_at_ + (options_.duration_s > 0 ? from_seconds(options_.duration_s) : Clock::duration(kMaxCall));
   // DTMF: RFC 4733 needs a negotiated telephone-event; otherwise SIP INFO.
@@ -213,11 +217,8 @@ void ActiveCall::on_event(const SipEvent& e) {
         auto answer = parse_sdp(e.body);
         auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
                                   : Result<media::MediaParams>(answer.error());
-        if (params.ok() && !media_->update(params.value())) {
-          if (peer_sends(params.value().direction) && !peer_sends(params_.direction)) media_expected_since_ = Clock::now();
-          params_ = params.value();
-          peer_direction_now(Clock::now());
-        } else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
+        if (params.ok() && !media_->update(params.value())) take_peer_params(params.value());
+        else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
       }
       awaiting_ack_answer_ = false;
       break;

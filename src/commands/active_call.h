@@ -86,7 +86,7 @@ class ActiveCall {
   void drive(const std::function<void(const SipEvent&)>& other);
   void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);
-  void peer_direction_now(Clock::time_point now);
+  void take_peer_params(const media::MediaParams& params);
   void judge_reception();
   void hung_up_by(const char* who, Clock::time_point now);
 

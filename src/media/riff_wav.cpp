@@ -3,6 +3,7 @@
 // sizes); "fmt " describes the samples, "data" holds them. Little-endian
 // throughout, which this code spells out byte by byte rather than assume.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -185,6 +186,11 @@ RiffWavWriter::RiffWavWriter(int fd, std::string path, int rate, int channels)
 RiffWavWriter::~RiffWavWriter() { close(); }
 
 Result<std::unique_ptr<RiffWavWriter>> RiffWavWriter::create(const std::string& path, int rate, int channels) {
+  // The header's sizes are rewritten in place, which a FIFO cannot take;
+  // and opening one that nobody reads would block for ever.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode))
+    return Error::usage("cannot record to '" + path + "': it is a FIFO or pipe, and a WAV recording must be a file");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Error::usage("cannot create recording '" + path + "': " + std::strerror(errno));
   std::unique_ptr<RiffWavWriter> w(new RiffWavWriter(fd, path, rate, channels));

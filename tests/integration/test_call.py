@@ -442,19 +442,21 @@ def test_early_media_is_heard_before_the_answer(pbx, tmp_path):
     tone_check(heard, 800, 440)
 
 
+def reinvite(callee, sdp, cseq):
+    """The callee's re-INVITE, tried again after a 500: the PBX may relay
+    our ACK after the next re-INVITE (its workers race); the caller then
+    answers 500 with Retry-After (RFC 3261 14.2), and like a phone we try
+    again."""
+    for attempt in range(5):
+        reply = callee.reinvite(sdp, cseq + attempt)
+        if reply.status != 500:
+            break
+        time.sleep(0.2)
+    return reply
+
+
 def test_hold_and_resume_by_re_invite(pbx):
     replies = []
-
-    def reinvite(callee, sdp, cseq):
-        # The PBX may relay our ACK after the next re-INVITE (its workers
-        # race); the caller then answers 500 with Retry-After (RFC 3261
-        # 14.2), and like a phone we try again.
-        for attempt in range(5):
-            reply = callee.reinvite(sdp, cseq + attempt)
-            if reply.status != 500:
-                break
-            time.sleep(0.2)
-        return reply
 
     def hold_then_resume(callee, invite):
         replies.append(reinvite(callee, pcmu_sdp(callee.port, "a=sendonly\r\n"), 10))

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from sipcall import BIN, Running, account_args, env_with_password
-from test_call import CALLEE, CALLER, ScriptedCallee, dial, finish, pcmu_sdp, send_pcmu_tone, start_answer, tone_check
+from test_call import (CALLEE, CALLER, ScriptedCallee, dial, finish, pcmu_sdp, reinvite, send_pcmu_tone, start_answer,
+                       tone_check)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from peerproc import read_text  # noqa: E402
@@ -98,11 +99,7 @@ def test_a_peer_on_hold_owes_no_rtp(pbx):
     sends nothing: with --media-timeout 1s and a 3 s call, no RTP was owed
     after the hold, so the call is fine."""
     def hold(callee, invite):
-        for attempt in range(5):
-            reply = callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10 + attempt)
-            if reply.status != 500:
-                break
-            time.sleep(0.2)
+        reinvite(callee, pcmu_sdp(callee.port, "a=sendonly\r\n"), 10)
 
     callee = ScriptedCallee(pbx, "164", pcmu_sdp, in_call=hold)
     try:
@@ -141,9 +138,9 @@ def test_resume_off_the_playout_grid_keeps_speexdsp_quiet(pbx):
     def hold_then_resume(callee, invite):
         time.sleep(0.5)
         paused.set()
-        callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10)
+        reinvite(callee, pcmu_sdp(callee.port, "a=sendonly\r\n"), 10)
         time.sleep(0.1)
-        callee.reinvite(pcmu_sdp(callee.port, "a=sendrecv\r\n"), 20)
+        reinvite(callee, pcmu_sdp(callee.port, "a=sendrecv\r\n"), 20)
         # The resumed stream's timestamps are half a packet off the old grid.
         resumed.set()
 

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <sndfile.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "sipcall/media/tone_detect.h"
 #include "sipcall/media/wav_file.h"
@@ -349,5 +351,42 @@ TEST_SUITE("wav_file") {
     REQUIRE(wav->samples.size() == 10);
     for (int i = 0; i < 10; ++i) CHECK(wav->samples[static_cast<size_t>(i)] == 1000 * i);
     fs::remove(path);
+  }
+}
+
+TEST_SUITE("wav_file") {
+  TEST_CASE("wav_file::a FIFO is refused as a recording (it would block, and the header is rewritten in place)") {
+    const std::string fifo = (std::filesystem::temp_directory_path() / "sipcall_record_fifo").string();
+    std::filesystem::remove(fifo);
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    auto sink = WavFileSink::open(fifo);
+    CHECK_FALSE(sink.ok());
+    if (!sink.ok()) CHECK(sink.error().code() == sipcall::ExitCode::usage);
+    std::filesystem::remove(fifo);
+  }
+
+  TEST_CASE("wav_file::a FIFO is read once, whole, as --play") {
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string wav = (dir / "sipcall_play_src.wav").string();
+    const std::string fifo = (dir / "sipcall_play_fifo").string();
+    {
+      auto sink = WavFileSink::open(wav);
+      REQUIRE(sink.ok());
+      for (int i = 0; i < 25; ++i) sink.value()->write(PcmFrame(kFrameSamples, 1000));
+      sink.value()->close();
+    }
+    std::filesystem::remove(fifo);
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    std::thread writer([&] {
+      std::ifstream in(wav, std::ios::binary);
+      std::ofstream out(fifo, std::ios::binary);  // blocks until the reader opens
+      out << in.rdbuf();
+    });
+    auto source = WavFileSource::open(fifo, false);
+    writer.join();
+    REQUIRE(source.ok());
+    CHECK(source.value()->read()[100] != 0);
+    std::filesystem::remove(fifo);
+    std::filesystem::remove(wav);
   }
 }
