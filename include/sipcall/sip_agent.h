@@ -63,6 +63,10 @@ enum class SipEventType {
   call_ack,             // ACK to our 2xx (body: the answer when the INVITE had no offer)
   remote_hangup,        // the peer sent BYE, or CANCEL before we answered
   dtmf_info,            // SIP INFO with a DTMF digit (SipEvent::dtmf)
+  // The final response to our BYE or to our SIP INFO (status, phrase,
+  // from_network: false when Sofia made it up, e.g. 408 for no answer).
+  bye_answered,
+  info_answered,
   call_terminated,      // the call's dialog is gone (after BYE/CANCEL/failure); the call id is dead
 };
 

@@ -413,6 +413,12 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
     case nua_i_cancel:
       emit_call(SipEventType::remote_hangup, call.id, status, phrase, sip);
       break;
+    case nua_r_bye:
+      if (status >= 200) emit_call(SipEventType::bye_answered, call.id, status, phrase, sip);
+      break;
+    case nua_r_info:
+      if (status >= 200) emit_call(SipEventType::info_answered, call.id, status, phrase, sip);
+      break;
     case nua_i_info:
       if (char digit = dtmf_digit_of(sip)) {
         SipEvent e;
@@ -450,6 +456,8 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
     case nua_i_bye:
     case nua_i_cancel:
     case nua_i_info:
+    case nua_r_bye:
+    case nua_r_info:
     case nua_i_state:
       on_call_event(event, status, phrase, nh, sip, tags);
       break;

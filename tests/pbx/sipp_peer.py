@@ -28,6 +28,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIPP = "sipp"
 REGISTER_SCENARIO = os.path.join(HERE, "sipp_uas_register.xml")
 ANSWER_SCENARIO = os.path.join(HERE, "sipp_uas_answer.xml")
+# Misbehaving callees: each answers and echoes like ANSWER_SCENARIO, then
+# fails one in-dialog request (see each file's comment).
+MODES = {
+    "answer": ANSWER_SCENARIO,
+    "no_bye_answer": os.path.join(HERE, "sipp_uas_no_bye_answer.xml"),
+    "ignore_info": os.path.join(HERE, "sipp_uas_ignore_info.xml"),
+    "refuse_info": os.path.join(HERE, "sipp_uas_refuse_info.xml"),
+}
 SIPP_TRANSPORTS = {"udp": "u1", "tcp": "t1"}  # one socket for everything
 
 
@@ -37,14 +45,20 @@ class SippUas(Peer):
     pbx:       a started testpbx.TestPbx
     ext:       extension it registers (password pbx.password(ext))
     transport: "udp" or "tcp" (one socket/connection to the PBX)
+    mode:      a key of MODES: "answer" (default) behaves; "no_bye_answer"
+               never answers the caller's BYE; "ignore_info" never answers
+               INFO; "refuse_info" answers INFO with 488
     workdir:   directory for sipp's logs (default: a new temp dir, removed by
                stop() unless keep_workdir or env TESTPBX_KEEP)
     """
 
     def __init__(self, pbx, ext, transport="udp", workdir=None, keep_workdir=False,
-                 start_timeout=10.0, stop_timeout=3.0):
+                 start_timeout=10.0, stop_timeout=3.0, mode="answer"):
         if transport not in SIPP_TRANSPORTS:
             raise ValueError("transport must be udp or tcp, not %r" % transport)
+        if mode not in MODES:
+            raise ValueError("mode must be one of %s, not %r" % (sorted(MODES), mode))
+        self.scenario = MODES[mode]
         self.pbx = pbx
         self.ext = str(ext)
         self.transport = transport
@@ -59,7 +73,7 @@ class SippUas(Peer):
     @property
     def events_path(self):
         """sipp's <log> lines: REGISTERED, INVITE <callid>, ANSWERED
-        <callid>, CLOSED <callid>."""
+        <callid>, INFO <callid>, BYE <callid> (modes), CLOSED <callid>."""
         return self._path("events.log")
 
     @property
@@ -75,7 +89,7 @@ class SippUas(Peer):
         try:
             self._workdir.create()
             cmd = [SIPP, "%s:%d" % (self.pbx.host, self.pbx.ports[self.transport]),
-                   "-sf", REGISTER_SCENARIO, "-oocsf", ANSWER_SCENARIO,
+                   "-sf", REGISTER_SCENARIO, "-oocsf", self.scenario,
                    "-t", SIPP_TRANSPORTS[self.transport],
                    "-key", "domain", self.pbx.domain,
                    "-s", self.ext, "-au", self.ext, "-ap", self.pbx.password(self.ext),
