@@ -44,9 +44,14 @@ Error ActiveCall::apply(const media::MediaParams& params, CallAudio& audio) {
   return {};
 }
 
-void ActiveCall::on_reoffer(const SipEvent& e) {
+void ActiveCall::answer_reoffer(const std::string& request, int status, const std::string& sdp) {
+  if (request == "UPDATE") agent_.respond_update(call_, status, sdp);
+  else agent_.respond(call_, status, sdp);
+}
+
+void ActiveCall::on_reoffer(const SipEvent& e, const std::string& request) {
   std::vector<SdpFormat> formats;
-  Result<media::MediaParams> params = Error::media("re-INVITE without SDP");
+  Result<media::MediaParams> params = Error::media(request + " without SDP");
   if (e.body.empty()) {
     // An offerless re-INVITE asks for our offer; keep what is running and
     // re-offer the current codec (the answer comes in the ACK).
@@ -55,13 +60,13 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     auto offer = parse_sdp(e.body);
     params = offer.ok() ? answer_offer(offer.value(), codecs_, formats) : Result<media::MediaParams>(offer.error());
     if (!params.ok()) {
-      reporter_.warn("re-INVITE refused: " + params.error().message());
-      agent_.respond(call_, 488);
+      reporter_.warn(request + " refused: " + params.error().message());
+      answer_reoffer(request, 488);
       return;
     }
     if (Error err = media_->update(params.value())) {
-      reporter_.warn("re-INVITE refused: " + err.message());
-      agent_.respond(call_, 488);
+      reporter_.warn(request + " refused: " + err.message());
+      answer_reoffer(request, 488);
       return;
     }
     bool was_sending = peer_sends(params_.direction);
@@ -71,13 +76,13 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     local_.rtcp_mux = params_.rtcp_mux;
     local_.rejected_before = offer.value().rejected_before;
     local_.rejected_after = offer.value().rejected_after;
-    reporter_.line(std::string("re-INVITE: peer is ") +
+    reporter_.line(request + ": peer is " +
                    (params_.direction == media::Direction::sendrecv ? "active" : "on hold") + ", codec " +
                    params_.codec.name);
   }
   ++local_.version;
-  agent_.respond(call_, 200, build_sdp(local_, formats));
-  awaiting_ack_answer_ = e.body.empty();
+  answer_reoffer(request, 200, build_sdp(local_, formats));
+  awaiting_ack_answer_ = e.body.empty() && request == "re-INVITE";
   offered_formats_ = formats;
 }
 
@@ -181,9 +186,10 @@ void ActiveCall::on_bye_answer(const SipEvent& e) {
 // other failure, is a far end that does not end calls properly.
 std::string ActiveCall::bye_failure() const {
   if (!bye_sent_) return {};
-  if (!bye_answered_ || !bye_from_network_)
+  if (bye_answered_ && !bye_from_network_) return "the far end never answered our BYE (" + result_.bye_reason + ")";
+  if (!bye_answered_)
     return "the far end never answered our BYE" +
-           (bye_answered_ ? " (" + result_.bye_reason + ")" : " within " + seconds_text(std::chrono::duration<double>(timeout_).count()));
+           (gave_up_ ? " within " + seconds_text(std::chrono::duration<double>(timeout_).count()) : std::string());
   int status = result_.bye_status;
   if (status < 300 || (status == 481 && remote_bye_seen_)) return {};
   std::string answer = std::to_string(status) + " " + result_.bye_reason;
@@ -244,7 +250,12 @@ void ActiveCall::on_event(const SipEvent& e) {
       terminated_ = true;
       break;
     case SipEventType::call_reoffer:
-      if (begun_) on_reoffer(e);
+      if (begun_) on_reoffer(e, "re-INVITE");
+      break;
+    case SipEventType::call_update:
+      // An UPDATE without an offer (a refresh) changes nothing (RFC 3311).
+      if (!begun_ || e.body.empty()) agent_.respond_update(call_, begun_ ? 200 : 491);
+      else on_reoffer(e, "UPDATE");
       break;
     case SipEventType::call_ack:
       if (awaiting_ack_answer_ && !e.body.empty()) {

@@ -85,7 +85,10 @@ class ActiveCall {
   CallResult& result() { return result_; }
 
  private:
-  void on_reoffer(const SipEvent& e);
+  // A re-INVITE or UPDATE (`request` names it in messages) with or
+  // without an offer.
+  void on_reoffer(const SipEvent& e, const std::string& request);
+  void answer_reoffer(const std::string& request, int status, const std::string& sdp = {});
   void drive(const std::function<void(const SipEvent&)>& other);
   void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);

@@ -227,15 +227,16 @@ class ScriptedCallee:
         self._streamer = threading.Thread(target=run, daemon=True)
         self._streamer.start()
 
-    def reinvite(self, sdp, cseq):
-        """An in-dialog re-INVITE from the callee (route set from the
-        INVITE's Record-Route); returns the caller's final reply."""
+    def reinvite(self, sdp, cseq, method="INVITE"):
+        """An in-dialog re-INVITE (or UPDATE: `method`) from the callee
+        (route set from the INVITE's Record-Route); returns the caller's
+        final reply."""
         inv = self.invite
         contact = inv.get("contact").strip()
         target = contact[contact.index("<") + 1:contact.index(">")] if "<" in contact else contact
-        lines = ["INVITE %s SIP/2.0" % target, "Via: %s" % self.client.via(), "Max-Forwards: 70",
+        lines = ["%s %s SIP/2.0" % (method, target), "Via: %s" % self.client.via(), "Max-Forwards: 70",
                  "From: %s;tag=callee1" % inv.get("to"), "To: %s" % inv.get("from"),
-                 "Call-ID: %s" % inv.get("call-id"), "CSeq: %d INVITE" % cseq,
+                 "Call-ID: %s" % inv.get("call-id"), "CSeq: %d %s" % (cseq, method),
                  "Contact: %s" % self.client.contact, "Content-Type: application/sdp"]
         lines += ["Route: %s" % r for r in inv.get_all("record-route")]
         lines.append("Content-Length: %d" % len(sdp.encode()))
@@ -244,6 +245,8 @@ class ScriptedCallee:
             r = self.client.tp.recv(10)
             if r.is_reply and r.status >= 200:
                 break
+        if method != "INVITE":
+            return r
         ack = ["ACK %s SIP/2.0" % target, "Via: %s" % self.client.via(), "Max-Forwards: 70",
                "From: %s;tag=callee1" % inv.get("to"), "To: %s" % r.get("to"),
                "Call-ID: %s" % inv.get("call-id"), "CSeq: %d ACK" % cseq, "Content-Length: 0"]
@@ -470,6 +473,29 @@ def test_hold_and_resume_by_re_invite(pbx):
     assert [x.status for x in replies] == [200, 200]
     assert "a=recvonly" in replies[0].body and "a=sendrecv" in replies[1].body
     assert "re-INVITE: peer is on hold" in r.stderr and "re-INVITE: peer is active" in r.stderr
+
+
+def test_hold_and_resume_by_update(pbx):
+    """RFC 3311: an UPDATE's offer is answered in its 200 and applied."""
+    replies = []
+
+    def hold_then_resume(callee, invite):
+        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendonly\r\n"), 10, "UPDATE"))
+        replies.append(callee.reinvite(pcmu_sdp(callee.port, "a=sendrecv\r\n"), 11, "UPDATE"))
+        replies.append(callee.reinvite("", 12, "UPDATE"))  # a refresh without an offer
+
+    callee = ScriptedCallee(pbx, "159", pcmu_sdp, in_call=hold_then_resume)
+    callee.stream_tone(800)
+    try:
+        r = dial(pbx, "udp", CALLER, "159", ["--tone", "440", "--duration", "3s"])
+    finally:
+        callee.close()
+    assert callee.error is None, callee.error
+    assert r.code == 0, r
+    assert [x.status for x in replies] == [200, 200, 200]
+    assert "a=recvonly" in replies[0].body and "a=sendrecv" in replies[1].body, replies[0].body
+    assert replies[2].body == ""
+    assert "UPDATE: peer is on hold" in r.stderr and "UPDATE: peer is active" in r.stderr
 
 
 def test_dial_without_registering(pbx):
