@@ -167,3 +167,49 @@ def test_answer_does_not_count_a_refused_call_as_answered(pbx):
     assert code == 10, callee.stderr
     assert report["calls_answered"] == 0 and report["calls_failed"] == 1, report
     assert report["calls"][0]["refused_status"] == 488
+
+
+def test_answer_reports_its_unanswered_bye_and_stops_media(pbx):
+    """The answer side hangs up after --duration; the caller (a Python
+    client through the PBX) echoes RTP and never answers that BYE."""
+    with start_answer(pbx, "udp", ANSWERER, ["--calls", "1", "--tone", "1000", "--duration", "1s",
+                                             "--timeout", "3"]) as callee:
+        with SipClient(pbx, "udp", "1406") as caller:
+            rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            rtp.bind(("127.0.0.1", 0))
+            rtp.settimeout(0.1)
+            uri = "sip:%s@%s" % (ANSWERER, pbx.domain)
+            ok, _ = caller.request("INVITE", uri, uri, body=pcmu_sdp(rtp.getsockname()[1]),
+                                   extra=["Content-Type: application/sdp"], timeout=10)
+            assert ok.status == 200
+            contact = ok.get("contact")
+            target = contact[contact.index("<") + 1:contact.index(">")]
+            ack = ["ACK %s SIP/2.0" % target, "Via: %s" % caller.via(), "Max-Forwards: 70",
+                   "From: %s" % ok.get("from"), "To: %s" % ok.get("to"), "Call-ID: %s" % ok.get("call-id"),
+                   "CSeq: %d ACK" % ok.cseq] + ["Route: %s" % r for r in reversed(ok.get_all("record-route"))]
+            caller.tp.send("\r\n".join(ack + ["Content-Length: 0"]) + "\r\n\r\n")
+            arrivals, bye_at = [], None
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:  # echo RTP; look for the BYE in between
+                try:
+                    data, source = rtp.recvfrom(2048)
+                    arrivals.append(time.monotonic())
+                    rtp.sendto(data, source)
+                except socket.timeout:
+                    pass
+                if bye_at is None:
+                    try:
+                        caller.wait_request("BYE", timeout=0.01)
+                        bye_at = time.monotonic()
+                    except Exception:
+                        pass
+            rtp.close()
+            code, report = finish(callee)
+    assert bye_at is not None
+    assert len(arrivals) > 20
+    assert [t for t in arrivals if t > bye_at + 0.1] == []
+    assert code == 11, callee.stderr
+    call = report["calls"][0]
+    assert call["hangup_by"] == "local" and call["bye_status"] == 0, call
+    assert call["exit_code"] == 11
+    assert "the far end never answered our BYE" in callee.stderr
