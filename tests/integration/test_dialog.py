@@ -10,7 +10,7 @@ import threading
 import time
 
 from sipcall import account_args, run
-from test_call import CALLER, dial, finish, pcmu_sdp, start_answer
+from test_call import CALLER, ack_2xx, dial, finish, pcmu_sdp, start_answer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from sipclient import SipClient  # noqa: E402
@@ -122,13 +122,20 @@ def test_media_stops_when_the_bye_is_sent(pbx):
     assert callee.rtp_after_bye() == [], "%d RTP packets after the BYE" % len(callee.rtp_after_bye())
 
 
-def test_unanswered_info_dtmf_fails_and_the_call_still_ends(pbx):
+def dial_with_info_dtmf(pbx, ext, mode, digits, duration):
+    """Calls a sipp callee of `mode` and sends `digits` by SIP INFO; returns
+    sip-call's result and the PBX's message mark from before the call."""
     mark = pbx.mark()
-    with SippUas(pbx, IGNORE_INFO, mode="ignore_info") as peer:
+    with SippUas(pbx, ext, mode=mode) as peer:
         peer.wait_registered()
-        r = dial(pbx, "udp", CALLER, IGNORE_INFO, ["--duration", "3s", "--tone", "440", "--dtmf", "123#*A",
-                                                   "--dtmf-mode", "info", "--dtmf-delay", "300ms"])
+        r = dial(pbx, "udp", CALLER, ext, ["--duration", duration, "--tone", "440", "--dtmf", digits,
+                                           "--dtmf-mode", "info", "--dtmf-delay", "300ms"])
         peer.wait_closed(1)
+    return r, mark
+
+
+def test_unanswered_info_dtmf_fails_and_the_call_still_ends(pbx):
+    r, mark = dial_with_info_dtmf(pbx, IGNORE_INFO, "ignore_info", "123#*A", "3s")
     assert r.code == 11, r
     report = r.report()
     assert report["exit_reason"] == "dialog_failure"
@@ -143,12 +150,7 @@ def test_unanswered_info_dtmf_fails_and_the_call_still_ends(pbx):
 
 
 def test_refused_info_dtmf_fails(pbx):
-    mark = pbx.mark()
-    with SippUas(pbx, REFUSE_INFO, mode="refuse_info") as peer:
-        peer.wait_registered()
-        r = dial(pbx, "udp", CALLER, REFUSE_INFO, ["--duration", "2s", "--tone", "440", "--dtmf", "123",
-                                                   "--dtmf-mode", "info", "--dtmf-delay", "300ms"])
-        peer.wait_closed(1)
+    r, mark = dial_with_info_dtmf(pbx, REFUSE_INFO, "refuse_info", "123", "2s")
     assert r.code == 11, r
     report = r.report()
     assert report["dtmf_sent"] == ""
@@ -182,12 +184,7 @@ def test_answer_reports_its_unanswered_bye_and_stops_media(pbx):
             ok, _ = caller.request("INVITE", uri, uri, body=pcmu_sdp(rtp.getsockname()[1]),
                                    extra=["Content-Type: application/sdp"], timeout=10)
             assert ok.status == 200
-            contact = ok.get("contact")
-            target = contact[contact.index("<") + 1:contact.index(">")]
-            ack = ["ACK %s SIP/2.0" % target, "Via: %s" % caller.via(), "Max-Forwards: 70",
-                   "From: %s" % ok.get("from"), "To: %s" % ok.get("to"), "Call-ID: %s" % ok.get("call-id"),
-                   "CSeq: %d ACK" % ok.cseq] + ["Route: %s" % r for r in reversed(ok.get_all("record-route"))]
-            caller.tp.send("\r\n".join(ack + ["Content-Length: 0"]) + "\r\n\r\n")
+            ack_2xx(caller, ok)
             arrivals, bye_at = [], None
             deadline = time.monotonic() + 8
             while time.monotonic() < deadline:  # echo RTP; look for the BYE in between
