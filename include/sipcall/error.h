@@ -23,6 +23,7 @@ enum class ExitCode : int {
   no_answer = 8,       // 408, 480, 487
   sip_failure = 9,     // any other SIP failure response
   media_failure = 10,  // answered, but no RTP received within --media-timeout
+  dialog_failure = 11, // the far end left a request inside the call unanswered or refused it (BYE, INFO)
 };
 
 class Error {
@@ -35,6 +36,7 @@ class Error {
   static Error timeout(std::string m) { return {ExitCode::timeout, std::move(m)}; }
   static Error media(std::string m) { return {ExitCode::media_failure, std::move(m)}; }
   static Error internal(std::string m) { return {ExitCode::failure, std::move(m)}; }
+  static Error dialog(std::string m) { return {ExitCode::dialog_failure, std::move(m)}; }
 
   bool ok() const { return code_ == ExitCode::ok; }
   explicit operator bool() const { return !ok(); }  // true when there is an error

@@ -60,9 +60,17 @@ enum class SipEventType {
   call_failed,          // final failure of our INVITE (incl. 487 after cancel())
   incoming_call,        // a new INVITE (body: the offer); respond() to it
   call_reoffer,         // a re-INVITE (body: the new offer, may be empty); respond() with our SDP
+  // An UPDATE in the confirmed call (body: an offer, or empty for a mere
+  // refresh); respond() with our SDP answer, or without SDP when it had
+  // none. One in an early dialog gets 491 from the agent itself.
+  call_update,
   call_ack,             // ACK to our 2xx (body: the answer when the INVITE had no offer)
   remote_hangup,        // the peer sent BYE, or CANCEL before we answered
   dtmf_info,            // SIP INFO with a DTMF digit (SipEvent::dtmf)
+  // The final response to our BYE or to our SIP INFO (status, phrase,
+  // from_network: false when Sofia made it up, e.g. 408 for no answer).
+  bye_answered,
+  info_answered,
   call_terminated,      // the call's dialog is gone (after BYE/CANCEL/failure); the call id is dead
 };
 
@@ -135,6 +143,9 @@ class SipAgent {
   // Answers an incoming INVITE or re-INVITE (180, 200 with SDP, 486, 488...).
   // The reason phrase is the standard one for `status`.
   void respond(int call, int status, const std::string& sdp = {});
+  // Answers the call's pending UPDATE (call_update), with our SDP answer
+  // when it carried an offer.
+  void respond_update(int call, int status, const std::string& sdp = {});
   void cancel(int call);  // while our INVITE has no final answer
   void bye(int call);     // once the call is answered
   // SIP INFO application/dtmf-relay with one digit.

@@ -83,7 +83,7 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
       ->type_name("DIGITS");
   cmd->add_option("--dtmf-delay", call.dtmf_delay_s, "wait this long after the answer before sending --dtmf")
       ->transform(seconds_with_unit())->type_name("DURATION")->default_val(1);
-  cmd->add_option("--dtmf-mode", a.dtmf_mode, "rfc4733 (RTP telephone-event) or info (SIP INFO)")
+  cmd->add_option("--dtmf-mode", a.dtmf_mode, "rfc4733 (RTP telephone-event) or info (SIP INFO, one digit at a time; an unanswered or refused one is exit 11)")
       ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733")->type_name("MODE");
 }
 
@@ -197,7 +197,8 @@ int run_cli(int argc, char** argv) {
   app.footer(
       "Password: SIP_CALL_PASSWORD, --password-file, or a prompt on a terminal.\n"
       "Exit status: 0 ok, 2 usage, 3 authentication failed, 4 network/transport, 5 timeout, 6 busy,\n"
-      "7 not found, 8 no answer, 9 other SIP failure, 10 media failure. See sip-call(1).");
+      "7 not found, 8 no answer, 9 other SIP failure, 10 media failure,\n"
+      "11 the far end left a BYE or INFO of the call unanswered or refused it. See sip-call(1).");
 
   try {
     app.parse(args);

@@ -47,9 +47,14 @@ Error ActiveCall::apply(const media::MediaParams& params, CallAudio& audio) {
   return {};
 }
 
-void ActiveCall::on_reoffer(const SipEvent& e) {
+void ActiveCall::answer_reoffer(const std::string& request, int status, const std::string& sdp) {
+  if (request == "UPDATE") agent_.respond_update(call_, status, sdp);
+  else agent_.respond(call_, status, sdp);
+}
+
+void ActiveCall::on_reoffer(const SipEvent& e, const std::string& request) {
   std::vector<SdpFormat> formats;
-  Result<media::MediaParams> params = Error::media("re-INVITE without SDP");
+  Result<media::MediaParams> params = Error::media(request + " without SDP");
   if (e.body.empty()) {
     // An offerless re-INVITE asks for our offer; keep what is running and
     // re-offer the current codec (the answer comes in the ACK).
@@ -58,13 +63,13 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     auto offer = parse_sdp(e.body);
     params = offer.ok() ? answer_offer(offer.value(), codecs_, formats) : Result<media::MediaParams>(offer.error());
     if (!params.ok()) {
-      reporter_.warn("re-INVITE refused: " + params.error().message());
-      agent_.respond(call_, 488);
+      reporter_.warn(request + " refused: " + params.error().message());
+      answer_reoffer(request, 488);
       return;
     }
     if (Error err = media_->update(params.value())) {
-      reporter_.warn("re-INVITE refused: " + err.message());
-      agent_.respond(call_, 488);
+      reporter_.warn(request + " refused: " + err.message());
+      answer_reoffer(request, 488);
       return;
     }
     take_peer_params(params.value());
@@ -72,13 +77,13 @@ void ActiveCall::on_reoffer(const SipEvent& e) {
     local_.rtcp_mux = params_.rtcp_mux;
     local_.rejected_before = offer.value().rejected_before;
     local_.rejected_after = offer.value().rejected_after;
-    reporter_.line(std::string("re-INVITE: peer is ") +
+    reporter_.line(request + ": peer is " +
                    (params_.direction == media::Direction::sendrecv ? "active" : "on hold") + ", codec " +
                    params_.codec.name);
   }
   ++local_.version;
-  agent_.respond(call_, 200, build_sdp(local_, formats));
-  awaiting_ack_answer_ = e.body.empty();
+  answer_reoffer(request, 200, build_sdp(local_, formats));
+  awaiting_ack_answer_ = e.body.empty() && request == "re-INVITE";
   offered_formats_ = formats;
 }
 
@@ -155,14 +160,77 @@ void ActiveCall::send_due_dtmf(Clock::time_point now) {
     dtmf_pending_ = false;
     return;
   }
-  if (info_digits_left_.empty() && result_.dtmf_sent.empty()) info_digits_left_ = options_.dtmf;
+  if (!info_digits_queued_) {
+    info_digits_left_ = options_.dtmf;
+    info_digits_queued_ = true;
+  }
+  // Only acknowledged digits count as sent (on_info_answer); a refused one
+  // ends the sequence.
+  if (info_in_flight_ || info_refused_status_) return;
   if (!info_digits_left_.empty()) {
-    agent_.send_dtmf_info(call_, info_digits_left_.front(), kInfoDigitMs);
-    result_.dtmf_sent += info_digits_left_.front();
+    info_in_flight_ = info_digits_left_.front();
+    agent_.send_dtmf_info(call_, info_in_flight_, kInfoDigitMs);
     info_digits_left_.erase(0, 1);
     next_dtmf_at_ = now + kInfoDigitGap;
   }
   dtmf_pending_ = !info_digits_left_.empty();
+}
+
+void ActiveCall::on_info_answer(const SipEvent& e) {
+  if (!info_in_flight_) return;
+  if (e.status >= 200 && e.status < 300) {
+    result_.dtmf_sent += info_in_flight_;
+  } else {
+    info_refused_status_ = e.status;
+    info_refused_phrase_ = e.phrase;
+    info_from_network_ = e.from_network;
+    dtmf_pending_ = false;
+  }
+  info_in_flight_ = 0;
+}
+
+std::string ActiveCall::dtmf_info_failure() const {
+  if (!info_in_flight_ && !info_refused_status_) return {};
+  std::string why = "DTMF: " + std::to_string(result_.dtmf_sent.size()) + " of " + std::to_string(options_.dtmf.size()) +
+                    " digits acknowledged; ";
+  if (info_in_flight_) return why + "the INFO for '" + info_in_flight_ + "' got no answer before the hang-up";
+  if (!info_from_network_ || info_refused_status_ == 408)
+    return why + "an INFO got no answer (" + std::to_string(info_refused_status_) + " " + info_refused_phrase_ +
+           (info_from_network_ ? " from the network)" : ")");
+  return why + "an INFO was refused with " + std::to_string(info_refused_status_) + " " + info_refused_phrase_;
+}
+
+// RFC 3261 15.1.1: the session ends when the BYE is sent, media with it.
+void ActiveCall::send_bye() {
+  agent_.bye(call_);
+  bye_sent_ = true;
+  media_->stop();
+}
+
+void ActiveCall::on_bye_answer(const SipEvent& e) {
+  if (!bye_sent_ || bye_answered_) return;
+  bye_answered_ = true;
+  bye_from_network_ = e.from_network;
+  result_.bye_status = e.from_network ? e.status : 0;
+  result_.bye_reason = e.phrase;
+}
+
+// What the answer to our BYE says about the far end. A 481 means it had
+// forgotten the call, unless its own BYE crossed ours; a 408 from the
+// network is a proxy that could not reach it; no answer at all, or any
+// other failure, is a far end that does not end calls properly.
+std::string ActiveCall::bye_failure() const {
+  if (!bye_sent_) return {};
+  if (bye_answered_ && !bye_from_network_) return "the far end never answered our BYE (" + result_.bye_reason + ")";
+  if (!bye_answered_)
+    return "the far end never answered our BYE" +
+           (gave_up_ ? " within " + seconds_text(std::chrono::duration<double>(timeout_).count()) : std::string());
+  int status = result_.bye_status;
+  if (status < 300 || (status == 481 && remote_bye_seen_)) return {};
+  std::string answer = std::to_string(status) + " " + result_.bye_reason;
+  if (status == 408) return "our BYE got " + answer + " from the network: the far end did not answer it";
+  if (status == 481) return "our BYE got " + answer + ": the far end had lost the call";
+  return "our BYE was refused: " + answer;
 }
 
 void ActiveCall::hung_up_by(const char* who, Clock::time_point now) {
@@ -191,26 +259,38 @@ void ActiveCall::tick() {
     return;
   }
   hung_up_by("local", now);
-  agent_.bye(call_);
+  send_bye();
 }
 
 Clock::time_point ActiveCall::next_wake() const {
   // 100 ms: the media watchdog and signals have no event of their own.
   auto wake = std::min(Clock::now() + std::chrono::milliseconds(100), hang_up_at_);
-  if (dtmf_pending_ && !hung_up_) wake = std::min(wake, next_dtmf_at_);
+  if (dtmf_pending_ && !hung_up_ && !info_in_flight_) wake = std::min(wake, next_dtmf_at_);
   return wake;
 }
 
 void ActiveCall::on_event(const SipEvent& e) {
   switch (e.type) {
     case SipEventType::remote_hangup:
+      remote_bye_seen_ = true;
       if (!hung_up_) hung_up_by("remote", Clock::now());
+      break;
+    case SipEventType::bye_answered:
+      on_bye_answer(e);
+      break;
+    case SipEventType::info_answered:
+      on_info_answer(e);
       break;
     case SipEventType::call_terminated:
       terminated_ = true;
       break;
     case SipEventType::call_reoffer:
-      if (begun_) on_reoffer(e);
+      if (begun_) on_reoffer(e, "re-INVITE");
+      break;
+    case SipEventType::call_update:
+      // An UPDATE without an offer (a refresh) changes nothing (RFC 3311).
+      if (!begun_ || e.body.empty()) agent_.respond_update(call_, begun_ ? 200 : 491);
+      else on_reoffer(e, "UPDATE");
       break;
     case SipEventType::call_ack:
       if (awaiting_ack_answer_ && !e.body.empty()) {
@@ -231,7 +311,7 @@ void ActiveCall::on_event(const SipEvent& e) {
 }
 
 void ActiveCall::end(bool answered, Clock::duration timeout) {
-  if (answered) agent_.bye(call_);
+  if (answered) send_bye();
   else agent_.cancel(call_);
   timeout_ = timeout;
   hung_up_ = true;
@@ -262,6 +342,12 @@ CallResult ActiveCall::finish() {
       result_.code = ExitCode::media_failure;
       result_.error = buf;
     }
+  }
+  if (bye_sent_ && !bye_answered_) result_.bye_status = 0;
+  for (const std::string& why : {dtmf_info_failure(), bye_failure()}) {
+    if (why.empty() || result_.code != ExitCode::ok) continue;
+    result_.code = ExitCode::dialog_failure;
+    result_.error = why;
   }
   return result_;
 }
@@ -374,6 +460,7 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
 
 void add_call_report(JsonObject& report, const CallResult& r, const media::MediaParams& params) {
   report.add("media", media_report(r, params)).add("dtmf_sent", r.dtmf_sent).add("dtmf_received", r.dtmf_received);
+  if (r.bye_status >= 0) report.add("bye_status", r.bye_status).add("bye_reason", r.bye_reason);
 }
 
 void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
@@ -383,8 +470,11 @@ void print_call_summary(Reporter& reporter, const CallResult& r, const media::Me
     summary.insert(nl + 1, prefix);
   reporter.line(prefix + summary);
   if (!r.dtmf_received.empty()) reporter.line(prefix + "DTMF received: " + r.dtmf_received);
+  std::string bye;
+  if (r.bye_status == 0) bye = " (our BYE got no answer)";
+  else if (r.bye_status >= 300) bye = " (our BYE got " + std::to_string(r.bye_status) + " " + r.bye_reason + ")";
   reporter.line(prefix + (r.hangup_by == "remote" ? peer + " hung up" : std::string("hung up")) + " after " +
-                std::to_string(r.duration_ms) + " ms");
+                std::to_string(r.duration_ms) + " ms" + bye);
 }
 
 }  // namespace sipcall

@@ -37,6 +37,10 @@ struct CallResult {
   bool media_started = false;
   double expected_tone_hz = 0;  // --expect-tone, 0 = not checked
   ToneVerdict tone;             // its verdict
+  // Our BYE: -1 none sent (the peer hung up), 0 no answer within the
+  // wait, else the final status of its answer (and its reason phrase).
+  int bye_status = -1;
+  std::string bye_reason;
 };
 
 class ActiveCall {
@@ -82,13 +86,21 @@ class ActiveCall {
   CallResult& result() { return result_; }
 
  private:
-  void on_reoffer(const SipEvent& e);
+  // A re-INVITE or UPDATE (`request` names it in messages) with or
+  // without an offer.
+  void on_reoffer(const SipEvent& e, const std::string& request);
+  void answer_reoffer(const std::string& request, int status, const std::string& sdp = {});
   void drive(const std::function<void(const SipEvent&)>& other);
   void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);
   void take_peer_params(const media::MediaParams& params);
   void judge_reception();
   void hung_up_by(const char* who, Clock::time_point now);
+  void send_bye();
+  void on_bye_answer(const SipEvent& e);
+  void on_info_answer(const SipEvent& e);
+  std::string dtmf_info_failure() const;
+  std::string bye_failure() const;
 
   SipAgent& agent_;
   EventQueue& queue_;
@@ -111,6 +123,17 @@ class ActiveCall {
   bool dtmf_pending_ = false;
   Clock::time_point next_dtmf_at_;
   std::string info_digits_left_;  // SIP INFO digits still to send, one per kInfoDigitGap
+  // The digit whose INFO awaits its final answer (0: none). nua sends the
+  // requests of a dialog one at a time, so the next digit waits for it.
+  char info_in_flight_ = 0;
+  bool info_digits_queued_ = false;  // info_digits_left_ was filled from --dtmf
+  int info_refused_status_ = 0;   // final non-2xx to an INFO; no more digits follow
+  std::string info_refused_phrase_;
+  bool info_from_network_ = true;
+  bool bye_sent_ = false;
+  bool bye_answered_ = false;
+  bool bye_from_network_ = true;
+  bool remote_bye_seen_ = false;  // the peer's own BYE (it may cross ours)
   std::string info_received_;
   Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
   media::OwedReception owed_;               // how long the peer should have been sending

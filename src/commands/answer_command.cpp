@@ -31,6 +31,7 @@ using CallsInProgress = std::map<int, std::unique_ptr<IncomingCall>>;  // by Sip
 // as soon as it ends, however long `answer` runs on.
 struct EndedCall {
   int number;
+  bool answered;
   CallResult result;
   JsonObject report;
 };
@@ -45,7 +46,7 @@ bool reap_ended(CallsInProgress& active, std::vector<EndedCall>& ended, Reporter
       continue;
     }
     reporter.event(JsonObject().add("event", "call").add("call", it->second->report()));
-    ended.push_back({it->second->number(), it->second->result(), it->second->report()});
+    ended.push_back({it->second->number(), it->second->answered(), it->second->result(), it->second->report()});
     it = active.erase(it);
     any = true;
   }
@@ -56,6 +57,7 @@ bool reap_ended(CallsInProgress& active, std::vector<EndedCall>& ended, Reporter
 // the exit code (calls of --parallel may end in any order).
 struct Tally {
   std::vector<JsonObject> reports;
+  int answered = 0;
   int failed = 0;
   ExitCode code = ExitCode::ok;
   std::string error;  // "call N: ..."
@@ -65,6 +67,7 @@ Tally tally(std::vector<EndedCall> ended) {
   Tally t;
   for (const auto& call : ended) {
     t.reports.push_back(call.report);
+    t.answered += call.answered;
     if (call.result.code == ExitCode::ok) continue;
     if (t.failed++ == 0) t.code = call.result.code, t.error = "call " + std::to_string(call.number) + ": " + call.result.error;
   }
@@ -162,7 +165,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
     std::snprintf(buf, sizeof buf, "no call arrived within %g s", options.idle_timeout_s);
     code = ExitCode::timeout, error = buf;
   }
-  report.add("calls_answered", calls).add("calls_failed", failed).add("calls", calls_done.reports)
+  report.add("calls_answered", calls_done.answered).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());
   if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
   wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);

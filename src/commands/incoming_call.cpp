@@ -75,7 +75,10 @@ std::string IncomingCall::prefix() const {
 }
 
 void IncomingCall::fail(ExitCode code, const std::string& error, int status) {
-  if (status) ctx_.agent.respond(sip_call_, status);
+  if (status) {
+    ctx_.agent.respond(sip_call_, status);
+    report_.add("refused_status", status);
+  }
   result_.code = code;
   result_.error = error;
   ctx_.reporter.line("sip-call: call " + std::to_string(number_) + ": " + error);
@@ -85,6 +88,7 @@ void IncomingCall::fail(ExitCode code, const std::string& error, int status) {
 
 void IncomingCall::answer() {
   if (delayed_offer_) {
+    answered_ = true;
     ctx_.agent.respond(sip_call_, 200, build_sdp(call_->local(), formats_));
     phase_ = Phase::awaiting_ack;
     answer_at_ = Clock::now() + ctx_.timeout;
@@ -92,6 +96,7 @@ void IncomingCall::answer() {
   }
   // Media first, so that our first RTP leaves with the 200 OK.
   if (Error err = call_->apply(offered_params_, audio_)) return fail(err.code(), err.message(), 500);
+  answered_ = true;
   ctx_.agent.respond(sip_call_, 200, build_sdp(call_->local(), formats_));
   talk(offered_params_);
 }

@@ -47,6 +47,8 @@ class IncomingCall {
   void tick();
   Clock::time_point next_wake() const;
   bool done() const { return phase_ == Phase::done; }
+  // We sent the 200 OK (a call refused with 488, 503 or 500 never was).
+  bool answered() const { return answered_; }
 
   int number() const { return number_; }
   int sip_call() const { return sip_call_; }
@@ -69,6 +71,7 @@ class IncomingCall {
   int signals_seen_;
   Phase phase_ = Phase::ringing;
   Clock::time_point answer_at_;  // ringing: --answer-delay ends; awaiting_ack: give up on the ACK
+  bool answered_ = false;
   bool delayed_offer_ = false;   // the INVITE had no SDP: ours goes in the 200, theirs comes in the ACK
   std::vector<SdpFormat> formats_;
   media::MediaParams offered_params_;  // from the INVITE's offer

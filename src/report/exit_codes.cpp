@@ -29,6 +29,7 @@ std::string_view exit_code_name(ExitCode code) {
     case ExitCode::no_answer: return "no_answer";
     case ExitCode::sip_failure: return "sip_failure";
     case ExitCode::media_failure: return "media_failure";
+    case ExitCode::dialog_failure: return "dialog_failure";
   }
   return "failure";
 }

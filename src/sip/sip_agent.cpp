@@ -96,6 +96,10 @@ struct SipAgent::Impl {
   struct Call {
     int id = 0;
     sofia_digest::Session auth;  // one answer per INVITE (and stale ones), like REGISTER
+    bool confirmed = false;  // nua_callstate_ready reached: UPDATEs are ours to answer
+    // The UPDATE awaiting respond_update(): nua answers a request other
+    // than INVITE only when told which one (NUTAG_WITH).
+    std::shared_ptr<nua_saved_event_t> update;
   };
   std::map<nua_handle_t*, Call> calls;
   int next_call_id = 1;
@@ -142,6 +146,16 @@ void connection_closed(tp_stack_t*, tp_client_t* client, tport_t* tp, msg_t*, in
 void nua_callback(nua_event_t event, int status, char const* phrase, nua_t*, nua_magic_t* magic,
                   nua_handle_t* nh, nua_hmagic_t*, sip_t const* sip, tagi_t tags[]) {
   static_cast<SipAgent::Impl*>(magic)->on_nua_event(event, status, phrase ? phrase : "", nh, sip, tags);
+}
+
+// The request nua is reporting now, kept until answered (or the call ends).
+std::shared_ptr<nua_saved_event_t> saved_event(nua_t* nua) {
+  auto saved = std::shared_ptr<nua_saved_event_t>(new nua_saved_event_t[1], [](nua_saved_event_t* e) {
+    nua_destroy_event(e);
+    delete[] e;
+  });
+  if (nua_save_event(nua, saved.get()) != 1) return nullptr;
+  return saved;
 }
 
 std::string body_of(sip_t const* sip) {
@@ -413,7 +427,8 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
       nua_handle_destroy(nh);
       return;
     }
-    it = calls.emplace(nh, Call{next_call_id++, {}}).first;
+    it = calls.emplace(nh, Call{}).first;
+    it->second.id = next_call_id++;
     SipEvent e;
     e.type = SipEventType::incoming_call;
     e.call = it->second.id;
@@ -453,9 +468,24 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
     case nua_i_ack:
       emit_call(SipEventType::call_ack, call.id, status, phrase, sip);
       break;
+    case nua_i_update:
+      // Before the call is confirmed an offer could cross our answer.
+      if (!call.confirmed) {
+        nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(nua), TAG_END());
+        break;
+      }
+      call.update = saved_event(nua);
+      emit_call(SipEventType::call_update, call.id, status, phrase, sip);
+      break;
     case nua_i_bye:
     case nua_i_cancel:
       emit_call(SipEventType::remote_hangup, call.id, status, phrase, sip);
+      break;
+    case nua_r_bye:
+      if (status >= 200) emit_call(SipEventType::bye_answered, call.id, status, phrase, sip);
+      break;
+    case nua_r_info:
+      if (status >= 200) emit_call(SipEventType::info_answered, call.id, status, phrase, sip);
       break;
     case nua_i_info:
       if (char digit = dtmf_digit_of(sip)) {
@@ -469,6 +499,7 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
     case nua_i_state: {
       int state = nua_callstate_init;
       tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
+      if (state == nua_callstate_ready) call.confirmed = true;
       if (state == nua_callstate_terminated) {
         int id = call.id;
         calls.erase(it);
@@ -494,6 +525,9 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
     case nua_i_bye:
     case nua_i_cancel:
     case nua_i_info:
+    case nua_i_update:
+    case nua_r_bye:
+    case nua_r_info:
     case nua_i_state:
       on_call_event(event, status, phrase, nh, sip, tags);
       break;
@@ -523,7 +557,10 @@ SipAgent::Impl::~Impl() {
   if (nua && shutdown_done) {
     for (auto& r : registrations)
       if (r.handle) nua_handle_destroy(r.handle);
-    for (auto& [nh, call] : calls) nua_handle_destroy(nh);
+    for (auto& [nh, call] : calls) {
+      call.update.reset();  // a saved event belongs to nua
+      nua_handle_destroy(nh);
+    }
     nua_destroy(nua);
     nua = nullptr;
   }
@@ -621,6 +658,9 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       NUTAG_AUTOANSWER(0),
       NUTAG_AUTOALERT(0),
       NUTAG_ALLOW("INFO"),
+      // nua would answer an UPDATE's offer with a 200 without SDP; we
+      // answer it like a re-INVITE's (call_update).
+      NUTAG_APPL_METHOD("UPDATE"),
       TAG_IF(!options.display_name.empty(), NUTAG_M_DISPLAY(options.display_name.c_str())),
       SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
       TPTAG_LOG(1),
@@ -741,7 +781,7 @@ int SipAgent::invite(const std::string& target_uri, const std::string& sdp_offer
   auto& i = *impl_;
   nua_handle_t* nh = nua_handle(i.nua, nullptr, SIPTAG_TO_STR(target_uri.c_str()), TAG_END());
   int id = i.next_call_id++;
-  i.calls.emplace(nh, Impl::Call{id, {}});
+  i.calls[nh].id = id;
   nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp_offer.c_str()), TAG_END());
   return id;
 }
@@ -753,6 +793,17 @@ void SipAgent::respond(int call, int status, const std::string& sdp) {
   // strings will do.
   char const* phrase = sip_status_phrase(status);
   nua_respond(nh, status, phrase ? phrase : "Unknown", TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+              TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
+}
+
+void SipAgent::respond_update(int call, int status, const std::string& sdp) {
+  auto& i = *impl_;
+  nua_handle_t* nh = i.handle_of(call);
+  if (!nh || !i.calls[nh].update) return;
+  std::shared_ptr<nua_saved_event_t> update = std::move(i.calls[nh].update);
+  char const* phrase = sip_status_phrase(status);
+  nua_respond(nh, status, phrase ? phrase : "Unknown", NUTAG_WITH_SAVED(update.get()),
+              TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
               TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
 }
 

@@ -28,7 +28,7 @@ SILENT_USER = "162"
 
 @pytest.fixture
 def silent_callee(pbx):
-    with SippUas(pbx, SILENT_USER, rtp="none") as callee:
+    with SippUas(pbx, SILENT_USER, mode="silent") as callee:
         callee.wait_registered()
         yield callee
 

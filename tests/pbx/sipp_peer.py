@@ -28,8 +28,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SIPP = "sipp"
 REGISTER_SCENARIO = os.path.join(HERE, "sipp_uas_register.xml")
 ANSWER_SCENARIO = os.path.join(HERE, "sipp_uas_answer.xml")
-SILENT_SCENARIO = os.path.join(HERE, "sipp_uas_silent.xml")
-RTP_MODES = ("echo", "none")  # echo the caller's RTP; or answer and send none
+# The callee's behaviours: ANSWER_SCENARIO behaves; "silent" answers and
+# never sends RTP; the others answer and echo like ANSWER_SCENARIO, then
+# fail one in-dialog request (see each file's comment).
+MODES = {
+    "answer": ANSWER_SCENARIO,
+    "silent": os.path.join(HERE, "sipp_uas_silent.xml"),
+    "no_bye_answer": os.path.join(HERE, "sipp_uas_no_bye_answer.xml"),
+    "ignore_info": os.path.join(HERE, "sipp_uas_ignore_info.xml"),
+    "refuse_info": os.path.join(HERE, "sipp_uas_refuse_info.xml"),
+}
 SIPP_TRANSPORTS = {"udp": "u1", "tcp": "t1"}  # one socket for everything
 
 
@@ -39,19 +47,22 @@ class SippUas(Peer):
     pbx:       a started testpbx.TestPbx
     ext:       extension it registers (password pbx.password(ext))
     transport: "udp" or "tcp" (one socket/connection to the PBX)
-    rtp:       "echo" (default) echoes the caller's RTP; "none" answers and
-               never sends RTP (sipp_uas_silent.xml)
+    mode:      a key of MODES: "answer" (default) behaves; "silent"
+               answers and never sends RTP; "no_bye_answer"
+               never answers the caller's BYE; "ignore_info" never answers
+               INFO; "refuse_info" answers INFO with 488
     workdir:   directory for sipp's logs (default: a new temp dir, removed by
                stop() unless keep_workdir or env TESTPBX_KEEP)
     """
 
     def __init__(self, pbx, ext, transport="udp", workdir=None, keep_workdir=False,
-                 start_timeout=10.0, stop_timeout=3.0, rtp="echo"):
+                 start_timeout=10.0, stop_timeout=3.0, mode="answer"):
         if transport not in SIPP_TRANSPORTS:
             raise ValueError("transport must be udp or tcp, not %r" % transport)
-        if rtp not in RTP_MODES:
-            raise ValueError("rtp must be one of %s, not %r" % (RTP_MODES, rtp))
-        self.rtp = rtp
+        if mode not in MODES:
+            raise ValueError("mode must be one of %s, not %r" % (sorted(MODES), mode))
+        self.mode = mode
+        self.scenario = MODES[mode]
         self.pbx = pbx
         self.ext = str(ext)
         self.transport = transport
@@ -66,7 +77,7 @@ class SippUas(Peer):
     @property
     def events_path(self):
         """sipp's <log> lines: REGISTERED, INVITE <callid>, ANSWERED
-        <callid>, CLOSED <callid>."""
+        <callid>, INFO <callid>, BYE <callid> (modes), CLOSED <callid>."""
         return self._path("events.log")
 
     @property
@@ -82,14 +93,13 @@ class SippUas(Peer):
         try:
             self._workdir.create()
             cmd = [SIPP, "%s:%d" % (self.pbx.host, self.pbx.ports[self.transport]),
-                   "-sf", REGISTER_SCENARIO,
-                   "-oocsf", ANSWER_SCENARIO if self.rtp == "echo" else SILENT_SCENARIO,
+                   "-sf", REGISTER_SCENARIO, "-oocsf", self.scenario,
                    "-t", SIPP_TRANSPORTS[self.transport],
                    "-key", "domain", self.pbx.domain,
                    "-s", self.ext, "-au", self.ext, "-ap", self.pbx.password(self.ext),
                    # SIP, RTP echo and the remote-control socket on loopback only
                    "-i", self.pbx.host, "-mi", self.pbx.host, "-ci", self.pbx.host,
-                   *(["-rtp_echo"] if self.rtp == "echo" else []), "-m", "1", "-nostdin",
+                   *([] if self.mode == "silent" else ["-rtp_echo"]), "-m", "1", "-nostdin",
                    "-trace_logs", "-log_file", self.events_path,
                    "-trace_msg", "-message_file", self.messages_path,
                    "-trace_err", "-error_file", self._path("errors.log")]

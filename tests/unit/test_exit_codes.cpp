@@ -27,5 +27,7 @@ TEST_SUITE("exit_codes") {
     CHECK(static_cast<int>(ExitCode::usage) == 2);
     CHECK(static_cast<int>(ExitCode::media_failure) == 10);
     CHECK(exit_code_name(ExitCode::auth_failed) == "auth_failed");
+    CHECK(static_cast<int>(ExitCode::dialog_failure) == 11);
+    CHECK(exit_code_name(ExitCode::dialog_failure) == "dialog_failure");
   }
 }
