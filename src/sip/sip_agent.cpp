@@ -97,9 +97,10 @@ struct SipAgent::Impl {
     int id = 0;
     sofia_digest::Session auth;  // one answer per INVITE (and stale ones), like REGISTER
     bool confirmed = false;  // nua_callstate_ready reached: UPDATEs are ours to answer
-    // The UPDATE awaiting respond_update(): nua answers a request other
-    // than INVITE only when told which one (NUTAG_WITH).
-    std::shared_ptr<nua_saved_event_t> update;
+    // UPDATEs awaiting respond_update(), oldest first (their events are
+    // handled in order): nua answers a request other than INVITE only when
+    // told which one (NUTAG_WITH).
+    std::deque<std::shared_ptr<nua_saved_event_t>> updates;
   };
   std::map<nua_handle_t*, Call> calls;
   int next_call_id = 1;
@@ -474,7 +475,7 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
         nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(nua), TAG_END());
         break;
       }
-      call.update = saved_event(nua);
+      call.updates.push_back(saved_event(nua));
       emit_call(SipEventType::call_update, call.id, status, phrase, sip);
       break;
     case nua_i_bye:
@@ -558,7 +559,7 @@ SipAgent::Impl::~Impl() {
     for (auto& r : registrations)
       if (r.handle) nua_handle_destroy(r.handle);
     for (auto& [nh, call] : calls) {
-      call.update.reset();  // a saved event belongs to nua
+      call.updates.clear();  // a saved event belongs to nua
       nua_handle_destroy(nh);
     }
     nua_destroy(nua);
@@ -799,8 +800,10 @@ void SipAgent::respond(int call, int status, const std::string& sdp) {
 void SipAgent::respond_update(int call, int status, const std::string& sdp) {
   auto& i = *impl_;
   nua_handle_t* nh = i.handle_of(call);
-  if (!nh || !i.calls[nh].update) return;
-  std::shared_ptr<nua_saved_event_t> update = std::move(i.calls[nh].update);
+  if (!nh || i.calls[nh].updates.empty()) return;
+  std::shared_ptr<nua_saved_event_t> update = std::move(i.calls[nh].updates.front());
+  i.calls[nh].updates.pop_front();
+  if (!update) return;  // nua could not save it
   char const* phrase = sip_status_phrase(status);
   nua_respond(nh, status, phrase ? phrase : "Unknown", NUTAG_WITH_SAVED(update.get()),
               TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
