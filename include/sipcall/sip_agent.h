@@ -138,7 +138,8 @@ class SipAgent {
   // "102" -> sip:102@domain, "alice@example.com" -> sip:alice@example.com,
   // a sip:/sips: URI is taken as it is.
   std::string target_uri(const std::string& target) const;
-  // INVITE with an SDP offer; digest authentication is answered once.
+  // INVITE with an SDP offer; a digest challenge is answered once (a stale
+  // one again), Basic never: as for REGISTER, see sofia_digest.h.
   int invite(const std::string& target_uri, const std::string& sdp_offer);
   // Answers an incoming INVITE or re-INVITE (180, 200 with SDP, 486, 488...).
   // The reason phrase is the standard one for `status`.

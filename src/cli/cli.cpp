@@ -195,7 +195,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* answer = setup_answer(app, a);
   CLI::App* devices = setup_devices(app);
   app.footer(
-      "Password: SIP_CALL_PASSWORD, --password-file, or a prompt on a terminal.\n"
+      "Password: SIP_CALL_PASSWORD, --password-file, or a prompt on a terminal. Digest MD5, SHA-256,\n"
+      "SHA-512-256 are answered (the strongest offered); Basic never (exit 3).\n"
       "Exit status: 0 ok, 2 usage, 3 authentication failed, 4 network/transport, 5 timeout, 6 busy,\n"
       "7 not found, 8 no answer, 9 other SIP failure, 10 media failure,\n"
       "11 the far end left a BYE or INFO of the call unanswered or refused it. See sip-call(1).");

@@ -12,7 +12,7 @@ from sipcall import Running, run
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from hostile_registrar import (DigestRegistrar, HostileRegistrar, challenge, contact_uri,  # noqa: E402
-                               credentials, parse_auth, response)
+                               credentials, expected_response, parse_auth, response)
 
 PASSWORD = "s3cr:t101"  # a colon: the password must reach the digest whole
 
@@ -279,3 +279,39 @@ def test_malformed_challenge_fails_with_exit_9(ch, why):
     assert "malformed challenge: " + why in error_lines(r)[0]
     assert not any(credentials(q) for q in server.requests)
     assert not any("(null)" in q.text for q in server.requests)
+
+
+# -- siblings ----------------------------------------------------------------
+
+def test_password_with_a_colon_is_used_whole():
+    """Sofia-SIP took credentials as scheme:realm:user:password and cut the
+    password at its first ':' (every MD5 answer was then wrong)."""
+    assert ":" in PASSWORD
+    r, server, script = digest_register(['Digest realm="pbx.test", nonce="{nonce}", qop="auth"'])
+    assert r.code == 0, r
+    assert script.verdicts[0] == ("REGISTER", True)
+
+
+def test_proxy_challenges_of_two_realms_are_both_answered():
+    """Two proxies on the path, each with its own realm: one
+    Proxy-Authorization for each, each verified."""
+    seen = []
+
+    def answer(req):
+        if req.method == "REGISTER":
+            return response(req, 200, "OK", ["Contact: <%s>;expires=60" % contact_uri(req)])
+        if req.method != "INVITE":
+            return None if req.method == "ACK" else response(req, 200, "OK")
+        creds = req.all("proxy-authorization")
+        if not creds:
+            return challenge(req, 407, 'Digest realm="edge", nonce="e1", qop="auth"',
+                             'Digest realm="core", nonce="c1", algorithm=SHA-256, qop="auth"')
+        for value in creds:
+            params = parse_auth(value)[1]
+            seen.append((params["realm"], params["response"] == expected_response(params, "INVITE", PASSWORD)))
+        return response(req, 486, "Busy Here")
+
+    with HostileRegistrar(answer) as server:
+        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s")
+    assert r.code == 6, r
+    assert sorted(seen) == [("core", True), ("edge", True)]

@@ -54,6 +54,16 @@ for i, url in enumerate(["wss://pbx.example.com:7443/ws", "ws://127.0.0.1:8080",
     write("server_url", f"url{i}", url)
 
 
+# fuzz_digest: one WWW-Authenticate / Proxy-Authenticate value.
+for i, ch in enumerate([
+        'Digest realm="pbx.test", nonce="ZmFrZQ", qop="auth", algorithm=MD5',
+        'Digest realm="pbx \\"q\\", x:y", nonce="n", opaque="o\\"p", algorithm=SHA-256, qop="auth,auth-int"',
+        'Digest realm="r", nonce="n", algorithm=SHA-512-256-sess, stale=true',
+        'Digest realm="r"',
+        'Basic realm="pbx.test"',
+        'Negotiate abc==']):
+    write("digest", f"challenge{i}", ch)
+
 # fuzz_sip_trace: chunk-size byte, then Sofia-SIP's tport dump of messages.
 def sofia_dump(direction, peer, message):
     sep = "   " + "-" * 72 + "\n"
