@@ -33,7 +33,7 @@ class _SocketThread:
 
     def __init__(self, sock):
         self.sock = sock
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("::1" if sock.family == socket.AF_INET6 else "127.0.0.1", 0))
         if sock.type == socket.SOCK_STREAM:
             self.sock.listen(8)
         self.sock.settimeout(0.2)
@@ -256,7 +256,7 @@ class TlsServer(_SocketThread):
     """A TLS server that completes handshakes and hangs up, counting them
     (by default with the test PBX's valid certificate and modern TLS)."""
 
-    def __init__(self, pbx, cert_file=None, key_file=None, old_versions_only=False):
+    def __init__(self, pbx, cert_file=None, key_file=None, old_versions_only=False, family=socket.AF_INET):
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         if old_versions_only:  # at most TLS 1.1
@@ -267,7 +267,7 @@ class TlsServer(_SocketThread):
         self.ctx = ctx
         self.handshakes = 0
         self.attempts = 0
-        super().__init__(socket.socket())
+        super().__init__(socket.socket(family))
 
     def _serve_once(self):
         conn, _ = self.sock.accept()
@@ -284,11 +284,12 @@ def OldTlsServer(pbx):
     return TlsServer(pbx, old_versions_only=True)
 
 
-def certificate_for(pbx, tmp_path, name):
-    """A certificate for `name` only, issued by the test PBX's CA."""
+def certificate_for(pbx, tmp_path, name, sans=None):
+    """A certificate for `name` only (or the subjectAltNames `sans`), issued
+    by the test PBX's CA."""
     import subprocess
     key, csr, cert, ext = (str(tmp_path / f) for f in ("other.key", "other.csr", "other.pem", "ext.cnf"))
-    (tmp_path / "ext.cnf").write_text(f"subjectAltName=DNS:{name}\n")
+    (tmp_path / "ext.cnf").write_text(f"subjectAltName={sans or 'DNS:' + name}\n")
     subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", f"/CN={name}",
                     "-out", csr], check=True, capture_output=True)
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", pbx.ca_file, "-CAkey", pbx.ca_key,
@@ -312,6 +313,29 @@ def test_certificate_for_another_host_is_refused(pbx, scheme, tmp_path):
         assert server.attempts >= 1 and server.handshakes == 0
         r = run(["--insecure", *args], password="secret101", timeout=20)
         wait_until(lambda: server.handshakes >= 1, 5, what="a handshake with --insecure")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("family,sans", [
+    (socket.AF_INET6, "DNS:localhost,DNS:pbx.test,IP:127.0.0.1,DNS:::1"),
+    (socket.AF_INET, "DNS:localhost,DNS:pbx.test,IP:::1,DNS:127.0.0.1"),
+], ids=["ipv6", "ipv4"])
+@pytest.mark.parametrize("scheme", ["tls", "wss"])
+def test_an_ip_address_host_needs_its_ip_san(pbx, scheme, family, sans, tmp_path):
+    """An address in the URL must be an IP SAN of the certificate: the other
+    family's address, or the address as a DNS name, does not do. (That the
+    PBX's certificate with both IP SANs verifies: test_register.py.)"""
+    cert, key = certificate_for(pbx, tmp_path, "pbx.test", sans=sans)
+    server = TlsServer(pbx, cert, key, family=family)
+    try:
+        host = "[::1]" if family == socket.AF_INET6 else "127.0.0.1"
+        url = (f"sips:{host}:%d" if scheme == "tls" else f"wss://{host}:%d/ws") % server.port
+        r = run(["--server", url, "--user", "101", "--domain", "pbx.test", "--ca-file", pbx.ca_file,
+                 "--timeout", "3", "--json", "register"], password="secret101", timeout=20)
+        assert_clean_failure(r, (4,))
+        assert "does not match the host" in r.stderr, r.stderr
+        assert server.attempts >= 1 and server.handshakes == 0
     finally:
         server.close()
 

@@ -125,6 +125,22 @@ def test_untrusted_certificate_is_refused(pbx, transport):
     assert registers_for(pbx, "140", mark) == []
 
 
+@pytest.mark.parametrize("url", ["wss://[::1]:{wss}/ws", "sips:[::1]:{tls}", "wss://127.0.0.1:{wss}/ws",
+                                 "sips:127.0.0.1:{tls}"])
+def test_an_ip_address_host_is_verified_against_the_certificates_ip_sans(pbx, url):
+    """The test PBX's certificate names IP:127.0.0.1 and IP:::1: an address
+    in the URL is checked as an IP SAN over wss as over tls, v4 and v6.
+    (The refusal of a certificate without that SAN: test_bad_server.py.)"""
+    user = "142"
+    url = url.format(wss=pbx.ports["wss"], tls=pbx.ports["tls"])
+    mark = pbx.mark()
+    r = run(["--server", url, "--user", user, "--domain", pbx.domain, "--ca-file", pbx.ca_file, "--json", "register"],
+            password=pbx.password(user))
+    assert r.code == 0, r
+    sent = registers_for(pbx, user, mark)
+    assert sent and all(m["src"].startswith("::1:" if "[::1]" in url else "127.0.0.1:") for m in sent), [m["src"] for m in sent]
+
+
 def test_insecure_skips_verification_and_says_so(pbx):
     r = run(["--server", pbx.url("wss"), "--user", "141", "--domain", pbx.domain, "--insecure", "register"],
             password=pbx.password("141"))

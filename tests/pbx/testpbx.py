@@ -113,10 +113,12 @@ def _run(cmd, cwd=None, timeout=60):
     return res.stdout
 
 
-def make_certificates(directory):
-    """Create ca.pem/ca.key and server.pem/server.key (signed by the CA, SAN
-    DNS:localhost, DNS:pbx.test, IP:127.0.0.1) in directory.  Returns a dict
-    of paths."""
+SERVER_SANS = "DNS:localhost,DNS:pbx.test,IP:127.0.0.1,IP:::1"
+
+
+def make_certificates(directory, sans=SERVER_SANS):
+    """Create ca.pem/ca.key and server.pem/server.key (signed by the CA, with
+    the subjectAltNames `sans`) in directory.  Returns a dict of paths."""
     p = {name: os.path.join(directory, name) for name in
          ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "server.ext", "ca.srl")}
     _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
@@ -131,7 +133,7 @@ def make_certificates(directory):
         f.write("basicConstraints=CA:FALSE\n"
                 "keyUsage=critical,digitalSignature,keyEncipherment\n"
                 "extendedKeyUsage=serverAuth\n"
-                "subjectAltName=DNS:localhost,DNS:pbx.test,IP:127.0.0.1\n")
+                "subjectAltName=%s\n" % sans)
     _run(["openssl", "x509", "-req", "-sha256", "-days", "3", "-in", p["server.csr"],
           "-CA", p["ca.pem"], "-CAkey", p["ca.key"], "-CAcreateserial", "-CAserial", p["ca.srl"],
           "-extfile", p["server.ext"], "-out", p["server.pem"]])
