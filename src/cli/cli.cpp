@@ -29,6 +29,7 @@ struct ParsedArgs {
   AnswerOptions answer;
   std::string rtp_ports = "10000-20000";
   std::string dtmf_mode = "rfc4733";
+  std::string accept_from = "server";
 };
 
 // "10s", "500ms", "2m" or plain seconds.
@@ -145,6 +146,10 @@ void setup_global(CLI::App& app, ParsedArgs& a) {
   app.add_option("--ca-file", a.global.ca_file, "trust the CA certificates in this PEM file instead of the system's")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", a.global.insecure, "do not verify the server's TLS certificate (wss, tls)");
+  app.add_option("--accept-from", a.accept_from,
+                 "udp: take requests (INVITE, OPTIONS, BYE...) from the server's address and port only (server, "
+                 "the default; others are dropped unanswered and counted as requests_ignored) or from anyone (any)")
+      ->check(CLI::IsMember({"server", "any"}))->default_val("server");
   app.add_option("-t,--timeout", a.global.timeout_s, "seconds to wait for the network at each step")
       ->default_val(10)->check(CLI::Range(0.1, 3600.0));
   app.add_option("--keepalive", a.global.keepalive_s,
@@ -224,6 +229,7 @@ int run_cli(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
 
+  a.global.accept_from_any = a.accept_from == "any";
   Reporter reporter(a.global.json, a.global.verbose);
   // Before the password: listing devices must never prompt for one.
   if (devices->parsed()) return static_cast<int>(run_devices(reporter));

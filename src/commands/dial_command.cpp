@@ -43,6 +43,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   if (!media.ok()) return out.finish(media.error().code(), media.error().message());
 
   EventQueue queue(reporter, true);
+  out.count_ignored_requests(queue);
   auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());
