@@ -178,6 +178,14 @@ CLI::App* setup_devices(CLI::App& app) {
   return app.add_subcommand("devices", "list the sound devices (index, name, channels) for audio through PortAudio");
 }
 
+// What the first SIGINT/SIGTERM says: what the command does now.
+const char* interrupted_line(bool registering, bool many_accounts, bool dialling_unregistered) {
+  if (many_accounts) return "sip-call: interrupted, removing the bindings (signal again to exit at once)\n";
+  if (registering) return "sip-call: interrupted, removing the binding (signal again to exit at once)\n";
+  if (dialling_unregistered) return "sip-call: interrupted, hanging up (signal again to exit at once)\n";
+  return "sip-call: interrupted, hanging up any call and unregistering (signal again to exit at once)\n";
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -247,7 +255,7 @@ int run_cli(int argc, char** argv) {
     reporter.warn("--password is visible to other local users; use SIP_CALL_PASSWORD or --password-file");
   if (a.global.insecure) reporter.warn("TLS certificate verification is disabled (--insecure)");
 
-  install_signal_handlers();
+  install_signal_handlers(interrupted_line(reg->parsed(), many_accounts, dial->parsed() && a.dial.no_register));
   if (many_accounts) return static_cast<int>(run_register_accounts(a.global, a.reg, reporter));
   if (reg->parsed()) return static_cast<int>(run_register(a.global, a.reg, reporter));
   if (dial->parsed()) return static_cast<int>(run_dial(a.global, a.dial, reporter));
