@@ -34,11 +34,8 @@ inline constexpr uint64_t kBelowTls12 = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_
 // CA directory. False when the file cannot be read.
 bool load_trust(SSL_CTX* ctx, const std::string& ca_file);
 
-// True for an IPv4 or IPv6 address literal (no brackets): a host whose
-// certificate must name it as an IP address SAN, and that gets no SNI.
-bool is_ip_literal(const std::string& host);
 // Makes verification check the certificate against `host`: an IP literal
-// against the IP address SANs, a name against the DNS names (no partial
+// (is_ip_literal, no brackets) against the IP address SANs, a name against the DNS names (no partial
 // wildcards). False if OpenSSL refuses the host.
 bool expect_peer_identity(X509_VERIFY_PARAM* param, const std::string& host);
 

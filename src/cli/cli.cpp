@@ -14,6 +14,7 @@
 #include "sipcall/commands.h"
 #include "sipcall/options.h"
 #include "sipcall/reporter.h"
+#include "sipcall/server_url.h"
 #include "sipcall/signals.h"
 
 namespace sipcall {
@@ -145,7 +146,7 @@ void setup_global(CLI::App& app, ParsedArgs& a) {
   app.add_option("--password-file", a.password_file, "read the SIP password from the first line of this file");
   app.add_option("--ca-file", a.global.ca_file, "trust the CA certificates in this PEM file instead of the system's")
       ->check(CLI::ExistingFile);
-  app.add_flag("-k,--insecure", a.global.insecure, "do not verify the server's TLS certificate (wss, tls)");
+  app.add_flag("-k,--insecure", a.global.insecure, "do not verify the server's TLS certificate (wss, tls; no effect over udp, tcp, ws)");
   app.add_option("--accept-from", a.accept_from,
                  "udp: take requests (INVITE, OPTIONS, BYE...) from the server's address and port only (server, "
                  "the default; others are dropped unanswered and counted as requests_ignored) or from anyone (any)")
@@ -176,6 +177,17 @@ CLI::App* setup_register(CLI::App& app, ParsedArgs& a) {
 // No options of its own, and none of the account options apply.
 CLI::App* setup_devices(CLI::App& app) {
   return app.add_subcommand("devices", "list the sound devices (index, name, channels) for audio through PortAudio");
+}
+
+// -k matters only where there is TLS to verify; elsewhere it is a note, so
+// that nobody thinks udp, tcp or ws were encrypted.
+void note_insecure(Reporter& reporter, const std::string& server) {
+  auto url = parse_server_url(server);
+  if (url.ok() && !is_secure(url.value().transport))
+    reporter.line("sip-call: note: -k/--insecure has no effect over " + transport_label(url.value().transport) +
+                  " (it carries no TLS)");
+  else
+    reporter.warn("TLS certificate verification is disabled (--insecure)");
 }
 
 // What the first SIGINT/SIGTERM says: what the command does now.
@@ -253,7 +265,7 @@ int run_cli(int argc, char** argv) {
   }
   if (password_on_command_line)
     reporter.warn("--password is visible to other local users; use SIP_CALL_PASSWORD or --password-file");
-  if (a.global.insecure) reporter.warn("TLS certificate verification is disabled (--insecure)");
+  if (a.global.insecure) note_insecure(reporter, a.global.server);
 
   install_signal_handlers(interrupted_line(reg->parsed(), many_accounts, dial->parsed() && a.dial.no_register));
   if (many_accounts) return static_cast<int>(run_register_accounts(a.global, a.reg, reporter));

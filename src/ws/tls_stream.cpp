@@ -1,12 +1,13 @@
 #include "sipcall/tls_stream.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
+
+#include "sipcall/server_url.h"
 
 namespace sipcall {
 
@@ -33,11 +34,6 @@ Result<SslContext> client_context(const std::string& ca_file, bool insecure) {
   SSL_CTX_set_verify(ctx.get(), insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
   if (!insecure && !load_trust(ctx.get(), ca_file)) return Error::usage("cannot read CA certificates from " + ca_file);
   return ctx;
-}
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 bool expect_peer_identity(X509_VERIFY_PARAM* param, const std::string& host) {

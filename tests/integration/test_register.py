@@ -141,6 +141,16 @@ def test_an_ip_address_host_is_verified_against_the_certificates_ip_sans(pbx, ur
     assert sent and all(m["src"].startswith("::1:" if "[::1]" in url else "127.0.0.1:") for m in sent), [m["src"] for m in sent]
 
 
+@pytest.mark.parametrize("transport", ["udp", "tcp", "ws"])
+def test_insecure_over_a_transport_without_tls_says_it_has_no_effect(pbx, transport):
+    """-k over udp/tcp/ws verifies nothing because there is nothing to
+    verify: one note says so, with no TLS warning that suggests encryption."""
+    r = run(account_args(pbx, transport, "144", ["--insecure", "register"]), password=pbx.password("144"))
+    assert r.code == 0, r
+    assert f"sip-call: note: -k/--insecure has no effect over {transport.upper()} (it carries no TLS)" in r.stderr
+    assert "verification is disabled" not in r.stderr
+
+
 def test_insecure_skips_verification_and_says_so(pbx):
     r = run(["--server", pbx.url("wss"), "--user", "141", "--domain", pbx.domain, "--insecure", "register"],
             password=pbx.password("141"))
