@@ -58,10 +58,10 @@ class _SocketThread:
 class UdpReplier(_SocketThread):
     """Answers every datagram with reply(request_text) -> bytes (or None)."""
 
-    def __init__(self, reply):
+    def __init__(self, reply, family=socket.AF_INET):
         self.reply = reply
         self.requests = []
-        super().__init__(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        super().__init__(socket.socket(family, socket.SOCK_DGRAM))
 
     def _serve_once(self):
         data, peer = self.sock.recvfrom(65535)
@@ -72,7 +72,8 @@ class UdpReplier(_SocketThread):
             self.sock.sendto(out, peer)
 
     def url(self):
-        return "sip:127.0.0.1:%d;transport=udp" % self.port
+        host = "[::1]" if self.sock.family == socket.AF_INET6 else "127.0.0.1"
+        return "sip:%s:%d;transport=udp" % (host, self.port)
 
 
 class TcpReplier(_ServerBase):
@@ -383,3 +384,33 @@ def test_tls_below_1_2_is_refused(pbx, scheme, permissive, tmp_path):
     assert_clean_failure(r, (4,))
     assert server.attempts > attempts_before, "sip-call never connected"
     assert server.handshakes == handshakes_before
+
+
+def test_an_ipv6_media_address_is_printed_in_brackets():
+    """host:port of an IPv6 peer reads [::1]:port, never ::1:port."""
+    rtp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    rtp.bind(("::1", 0))
+    rtp_port = rtp.getsockname()[1]
+    sdp = ("v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+           "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % rtp_port)
+
+    def reply(req):
+        if req.startswith("INVITE "):
+            return ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nContact: <sip:uas@[::1]>\r\n"
+                    "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s" % (len(sdp), sdp)).encode()
+        if req.startswith("BYE "):
+            return ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nContent-Length: 0\r\n\r\n").encode()
+        return None
+
+    server = UdpReplier(reply, family=socket.AF_INET6)
+    try:
+        r = run(["--server", server.url(), "--user", "101", "--domain", "pbx.test", "--timeout", "3", "--json",
+                 "dial", "102", "--no-register", "--tone", "440", "--no-playback", "--duration", "1s"],
+                password="secret101", timeout=20)
+    finally:
+        server.close()
+        rtp.close()
+    assert r.code not in CRASH_CODES, r
+    assert "answered after " in r.stderr, r
+    assert f" with [::1]:{rtp_port}" in r.stderr, r.stderr
+    assert f"::1:{rtp_port}" not in r.stderr.replace(f"[::1]:{rtp_port}", ""), r.stderr
