@@ -9,6 +9,7 @@
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_protos.h>
 
+#include "sipcall/server_url.h"
 #include "sofia_tport_abi.h"
 
 extern "C" {
@@ -48,12 +49,12 @@ std::string endpoint_text(const sockaddr* a) {
   if (s.ss_family == AF_INET) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(&s);
     inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(ntohs(v4->sin_port));
+    return host_port(host, ntohs(v4->sin_port));
   }
   if (s.ss_family == AF_INET6) {
     const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&s);
     inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(ntohs(v6->sin6_port));
+    return host_port(host, ntohs(v6->sin6_port));
   }
   return host;
 }
