@@ -115,6 +115,23 @@ def test_http_server_that_is_not_a_websocket(http_reject_server):
     assert "HTTP 404" in r.stderr
 
 
+@pytest.mark.parametrize("status", [301, 307])
+def test_a_websocket_redirect_is_refused_not_followed(pbx, status):
+    """A ws:// server that redirects to wss:// (or anywhere): sip-call does
+    not follow, as the report would then name a transport and server it did
+    not use; it says where the redirect points, exit 4."""
+    from testpbx import HttpRejectServer
+    target = pbx.url("wss")
+    mark = pbx.mark()
+    with HttpRejectServer(status=status, location=target) as server:
+        r = run(["--server", server.url("/ws"), "--user", "145", "--domain", pbx.domain, "--ca-file", pbx.ca_file,
+                 "--json", "register"], password=pbx.password("145"))
+    assert r.code == 4, r
+    assert f"redirected (HTTP {status}) to {target}" in r.stderr and "does not follow redirects" in r.stderr, r.stderr
+    assert r.report()["exit_code"] == 4
+    assert registers_for(pbx, "145", mark) == []
+
+
 @pytest.mark.parametrize("transport", ["wss", "tls"])
 def test_untrusted_certificate_is_refused(pbx, transport):
     mark = pbx.mark()

@@ -838,12 +838,14 @@ class HttpRejectServer(_ServerBase):
     given status and closes the connection."""
 
     REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-               426: "Upgrade Required", 500: "Internal Server Error",
+               426: "Upgrade Required", 500: "Internal Server Error", 301: "Moved Permanently",
+               302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
                502: "Bad Gateway", 503: "Service Unavailable"}
 
-    def __init__(self, status=404, port=0):
+    def __init__(self, status=404, port=0, location=None):
         super().__init__(port)
         self.status = status
+        self.location = location  # a Location header (redirects)
         self.requests = []
 
     def _on_data(self, conn, buf):
@@ -852,8 +854,9 @@ class HttpRejectServer(_ServerBase):
         head = bytes(buf).split(b"\r\n\r\n", 1)[0].decode(errors="replace")
         self.requests.append(head)
         body = ("%d %s\n" % (self.status, self.REASONS.get(self.status, "Error"))).encode()
-        resp = ("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-                "Connection: close\r\n\r\n" % (self.status, self.REASONS.get(self.status, "Error"),
+        location = "Location: %s\r\n" % self.location if self.location else ""
+        resp = ("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n%sContent-Length: %d\r\n"
+                "Connection: close\r\n\r\n" % (self.status, self.REASONS.get(self.status, "Error"), location,
                                                len(body))).encode() + body
         try:
             conn.setblocking(True)
