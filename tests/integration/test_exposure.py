@@ -153,3 +153,29 @@ def test_accept_from_any_answers_a_direct_invite(pbx):
             callee.stop(signal.SIGTERM)
     finally:
         rtp_sink.close()
+
+
+def test_register_keep_ignores_out_of_dialog_requests_from_strangers(pbx):
+    """The same for a registered phone that takes no calls: an OPTIONS or
+    MESSAGE from a stranger (a scanner) gets no answer at all."""
+    user = "178"
+    with Running(account_args(pbx, "udp", user, ["--json", "register", "--keep", "--expires", "60"]),
+                 password=pbx.password(user)) as p:
+        p.wait_for_json(lambda o: o.get("event") == "registered")
+        port = contact_port(pbx, user)
+        stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        stranger.bind(("127.0.0.1", 0))
+        here = stranger.getsockname()[1]
+        try:
+            for n, method in enumerate(("OPTIONS", "MESSAGE")):
+                stranger.sendto(("%s sip:%s@127.0.0.1:%d SIP/2.0\r\n"
+                                 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-scan%d\r\nMax-Forwards: 70\r\n"
+                                 "From: <sip:scanner@evil.test>;tag=s%d\r\nTo: <sip:%s@pbx.test>\r\n"
+                                 "Call-ID: scan-%d@evil.test\r\nCSeq: 1 %s\r\nContent-Length: 0\r\n\r\n"
+                                 % (method, user, port, here, n, n, user, n, method)).encode(), ("127.0.0.1", port))
+            p.wait_for_json(lambda o: o.get("event") == "request_ignored" and o["request"].startswith("MESSAGE"))
+            assert received_within(stranger, 1.5) == []
+        finally:
+            stranger.close()
+        assert p.stop(signal.SIGTERM) == 0
+    assert p.lines[-1]["requests_ignored"] == 2
