@@ -179,3 +179,36 @@ def test_register_keep_ignores_out_of_dialog_requests_from_strangers(pbx):
             stranger.close()
         assert p.stop(signal.SIGTERM) == 0
     assert p.lines[-1]["requests_ignored"] == 2
+
+
+def test_an_in_dialog_bye_from_a_stranger_gets_nothing_and_ends_nothing(pbx):
+    """A BYE for the running call's Call-ID sent straight to our port by
+    someone else: no answer (not even 481) and the call goes on."""
+    caller = "179"
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        port = contact_port(pbx, CALLEE)
+        mark = pbx.mark()
+        with Running(account_args(pbx, "udp", caller, ["--json", "dial", CALLEE, "--tone", "440",
+                                                        "--no-playback", "--duration", "3s"]),
+                     password=pbx.password(caller)) as dialling:
+            dialling.wait_for_json(lambda o: o.get("event") == "answered")
+            invite = [m for m in pbx.messages(since=mark) if m.get("method") == "INVITE" and m.get("from") == caller]
+            stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            stranger.bind(("127.0.0.1", 0))
+            here = stranger.getsockname()[1]
+            try:
+                stranger.sendto(("BYE sip:%s@127.0.0.1:%d SIP/2.0\r\n"
+                                 "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-bye1\r\nMax-Forwards: 70\r\n"
+                                 "From: <sip:%s@pbx.test>;tag=guess1\r\nTo: <sip:%s@pbx.test>;tag=guess2\r\n"
+                                 "Call-ID: %s\r\nCSeq: 99 BYE\r\nContent-Length: 0\r\n\r\n"
+                                 % (CALLEE, port, here, caller, CALLEE, invite[-1]["callid"])).encode(),
+                                ("127.0.0.1", port))
+                callee.wait_for_json(lambda o: o.get("event") == "request_ignored")
+                assert received_within(stranger, 1) == []
+            finally:
+                stranger.close()
+            assert dialling.proc.wait(timeout=20) == 0
+        code, report = finish(callee)
+    assert code == 0, callee.stderr
+    assert report["requests_ignored"] == 1
+    assert report["calls"][0]["hangup_by"] == "remote"  # the real caller's BYE, at the end of its 3 s
