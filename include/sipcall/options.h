@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string password;        // from --password, --password-file, SIP_CALL_PASSWORD or a prompt
   std::string ca_file;         // --ca-file: PEM bundle trusted instead of the system CAs
   bool insecure = false;       // --insecure: skip TLS verification
+  bool accept_from_any = false;  // --accept-from any: take udp requests from any source, not only the server
   double timeout_s = 10;       // --timeout: every wait for the network [s]
   double keepalive_s = -1;     // --keepalive: ping an idle tcp/ws/wss connection this often; 0 = never,
                                // -1 = default (30 s on ws/wss, none on tcp) [s]

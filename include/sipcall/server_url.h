@@ -35,6 +35,10 @@ struct ServerUrl {
 
 Result<ServerUrl> parse_server_url(std::string_view text);
 
+// "host:port", or "[v6]:port" for an IPv6 address: how every message and
+// report field shows an address with its port.
+std::string host_port(std::string_view host, int port);
+
 // True when host is an IPv4 or IPv6 literal (no DNS needed).
 bool is_ip_literal(std::string_view host);
 

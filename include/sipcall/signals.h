@@ -4,7 +4,9 @@
 
 namespace sipcall {
 
-void install_signal_handlers();
+// `interrupted_line` (a string literal, newline included) is what the first
+// signal prints: what the command does now that it winds down.
+void install_signal_handlers(const char* interrupted_line = nullptr);
 // Number of SIGINT/SIGTERM received so far (async-signal-safe counter).
 int signals_received();
 

@@ -33,6 +33,9 @@ struct AgentOptions {
   int keepalive_ms = 0;
   std::string user_agent = "sip-call/0.1";
   bool accept_calls = false;  // false: incoming INVITEs get 480 without an event
+  // udp: requests from other sources than server_address:port are dropped
+  // unanswered (request_ignored) unless this is set (--accept-from any).
+  bool accept_from_any = false;
 };
 
 // One more identity registered over the agent's transport (add_account()).
@@ -72,6 +75,7 @@ enum class SipEventType {
   bye_answered,
   info_answered,
   call_terminated,      // the call's dialog is gone (after BYE/CANCEL/failure); the call id is dead
+  request_ignored,      // a udp request not from the server, dropped unanswered; detail: "INVITE from 192.0.2.7:5060"
 };
 
 struct SipEvent {

@@ -34,6 +34,11 @@ inline constexpr uint64_t kBelowTls12 = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_
 // CA directory. False when the file cannot be read.
 bool load_trust(SSL_CTX* ctx, const std::string& ca_file);
 
+// Makes verification check the certificate against `host`: an IP literal
+// (is_ip_literal, no brackets) against the IP address SANs, a name against the DNS names (no partial
+// wildcards). False if OpenSSL refuses the host.
+bool expect_peer_identity(X509_VERIFY_PARAM* param, const std::string& host);
+
 using SslContext = std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)>;
 // A client context with that policy; `insecure` verifies nothing.
 Result<SslContext> client_context(const std::string& ca_file, bool insecure);

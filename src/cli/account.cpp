@@ -114,6 +114,7 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
   if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
     return Error::usage("cannot read --ca-file '" + o.ca_file + "': " + std::strerror(errno));
   o.insecure = g.insecure;
+  o.accept_from_any = g.accept_from_any;
   o.connect_timeout_s = std::max(1, static_cast<int>(g.timeout_s + 0.999));
   // A WebSocket server must answer pings (RFC 6455); a TCP or TLS server
   // answers RFC 5626's CRLF ping only if it implements it (Sofia-SIP based

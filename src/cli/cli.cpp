@@ -14,6 +14,7 @@
 #include "sipcall/commands.h"
 #include "sipcall/options.h"
 #include "sipcall/reporter.h"
+#include "sipcall/server_url.h"
 #include "sipcall/signals.h"
 
 namespace sipcall {
@@ -29,6 +30,7 @@ struct ParsedArgs {
   AnswerOptions answer;
   std::string rtp_ports = "10000-20000";
   std::string dtmf_mode = "rfc4733";
+  std::string accept_from = "server";
 };
 
 // "10s", "500ms", "2m" or plain seconds.
@@ -146,7 +148,11 @@ void setup_global(CLI::App& app, ParsedArgs& a) {
   app.add_option("--password-file", a.password_file, "read the SIP password from the first line of this file");
   app.add_option("--ca-file", a.global.ca_file, "trust the CA certificates in this PEM file instead of the system's")
       ->check(CLI::ExistingFile);
-  app.add_flag("-k,--insecure", a.global.insecure, "do not verify the server's TLS certificate (wss, tls)");
+  app.add_flag("-k,--insecure", a.global.insecure, "do not verify the server's TLS certificate (wss, tls; no effect over udp, tcp, ws)");
+  app.add_option("--accept-from", a.accept_from,
+                 "udp: take requests (INVITE, OPTIONS, BYE...) from the server's address and port only (server, "
+                 "the default; others are dropped unanswered and counted as requests_ignored) or from anyone (any)")
+      ->check(CLI::IsMember({"server", "any"}))->default_val("server");
   app.add_option("-t,--timeout", a.global.timeout_s, "seconds to wait for the network at each step")
       ->default_val(10)->check(CLI::Range(0.1, 3600.0));
   app.add_option("--keepalive", a.global.keepalive_s,
@@ -173,6 +179,25 @@ CLI::App* setup_register(CLI::App& app, ParsedArgs& a) {
 // No options of its own, and none of the account options apply.
 CLI::App* setup_devices(CLI::App& app) {
   return app.add_subcommand("devices", "list the sound devices (index, name, channels) for audio through PortAudio");
+}
+
+// -k matters only where there is TLS to verify; elsewhere it is a note, so
+// that nobody thinks udp, tcp or ws were encrypted.
+void note_insecure(Reporter& reporter, const std::string& server) {
+  auto url = parse_server_url(server);
+  if (url.ok() && !is_secure(url.value().transport))
+    reporter.line("sip-call: note: -k/--insecure has no effect over " + transport_label(url.value().transport) +
+                  " (it carries no TLS)");
+  else
+    reporter.warn("TLS certificate verification is disabled (--insecure)");
+}
+
+// What the first SIGINT/SIGTERM says: what the command does now.
+const char* interrupted_line(bool registering, bool many_accounts, bool dialling_unregistered) {
+  if (many_accounts) return "sip-call: interrupted, removing the bindings (signal again to exit at once)\n";
+  if (registering) return "sip-call: interrupted, removing the binding (signal again to exit at once)\n";
+  if (dialling_unregistered) return "sip-call: interrupted, hanging up (signal again to exit at once)\n";
+  return "sip-call: interrupted, hanging up any call and unregistering (signal again to exit at once)\n";
 }
 
 }  // namespace
@@ -228,6 +253,7 @@ int run_cli(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
 
+  a.global.accept_from_any = a.accept_from == "any";
   Reporter reporter(a.global.json, a.global.verbose);
   // Before the password: listing devices must never prompt for one.
   if (devices->parsed()) return static_cast<int>(run_devices(reporter));
@@ -243,9 +269,9 @@ int run_cli(int argc, char** argv) {
   }
   if (password_on_command_line)
     reporter.warn("--password is visible to other local users; use SIP_CALL_PASSWORD or --password-file");
-  if (a.global.insecure) reporter.warn("TLS certificate verification is disabled (--insecure)");
+  if (a.global.insecure) note_insecure(reporter, a.global.server);
 
-  install_signal_handlers();
+  install_signal_handlers(interrupted_line(reg->parsed(), many_accounts, dial->parsed() && a.dial.no_register));
   if (many_accounts) return static_cast<int>(run_register_accounts(a.global, a.reg, reporter));
   if (reg->parsed()) return static_cast<int>(run_register(a.global, a.reg, reporter));
   if (dial->parsed()) return static_cast<int>(run_dial(a.global, a.dial, reporter));

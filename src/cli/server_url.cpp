@@ -34,9 +34,14 @@ bool is_ip_literal(std::string_view host) {
   return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }
 
+std::string host_port(std::string_view host, int port) {
+  const std::string h(host);
+  bool v6 = h.find(':') != std::string::npos && h.front() != '[';
+  return (v6 ? "[" + h + "]" : h) + ":" + std::to_string(port);
+}
+
 std::string ServerUrl::host_port() const {
-  bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return sipcall::host_port(host, port);
 }
 
 std::string ServerUrl::to_string() const {

@@ -46,12 +46,23 @@ ExitCode CommandReport::finish(ExitCode code, const std::string& error) {
   fields_.add("timings", timings_).add("result", code == ExitCode::ok ? "ok" : "error")
       .add("exit_code", static_cast<int>(code)).add("exit_reason", exit_code_name(code));
   if (!error.empty()) fields_.add("error", error);
+  if (queue_) fields_.add("requests_ignored", queue_->requests_ignored());
   fields_.add("total_ms", ms_since(started_));
   reporter_.report(fields_);
   return code;
 }
 
 void EventQueue::on_sip_event(const SipEvent& e) {
+  if (e.type == SipEventType::request_ignored) {
+    // A flood of them must not flood stderr: the first few are named, the
+    // rest only counted.
+    constexpr long kNamed = 5;
+    if (++requests_ignored_ > kNamed) return;
+    reporter_.line("ignored " + e.detail + ": not the server (--accept-from any takes it)" +
+                   (requests_ignored_ == kNamed ? "; further ones are only counted" : ""));
+    reporter_.event(JsonObject().add("event", "request_ignored").add("request", e.detail));
+    return;
+  }
   if (e.type != SipEventType::trace) {
     events_.push_back(e);
     return;

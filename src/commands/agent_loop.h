@@ -19,6 +19,8 @@ long ms_since(Clock::time_point t);
 // A flag's seconds (fractions allowed) as a clock duration.
 Clock::duration from_seconds(double s);
 
+class EventQueue;
+
 // A command's final report: the fields it gathered, then result, exit code,
 // error and total time, written once by finish().
 class CommandReport {
@@ -27,6 +29,8 @@ class CommandReport {
   JsonObject& fields() { return fields_; }
   JsonObject& timings() { return timings_; }
   Clock::time_point started() const { return started_; }
+  // From now on the report says how many requests `queue` saw dropped.
+  void count_ignored_requests(const EventQueue& queue) { queue_ = &queue; }
   // Prints `error` (if any) as the one human error line and writes the report.
   ExitCode finish(ExitCode code, const std::string& error);
 
@@ -35,6 +39,7 @@ class CommandReport {
   Clock::time_point started_ = Clock::now();
   JsonObject fields_;
   JsonObject timings_;
+  const EventQueue* queue_ = nullptr;
 };
 
 // Collects the agent's events so a command can wait for them in order.
@@ -45,6 +50,8 @@ class EventQueue : public SipListener {
   EventQueue(Reporter& reporter, bool flow_lines) : reporter_(reporter), flow_lines_(flow_lines) {}
   void on_sip_event(const SipEvent& e) override;
   bool pop(SipEvent& out);
+  // udp requests from other sources than the server, dropped unanswered.
+  long requests_ignored() const { return requests_ignored_; }
   // Sees every message as it crosses the wire (the call's status codes
   // come from here: nua does not report every provisional response).
   void observe(std::function<void(const SipTrace&)> observer) { observer_ = std::move(observer); }
@@ -54,6 +61,7 @@ class EventQueue : public SipListener {
   Reporter& reporter_;
   bool flow_lines_;
   std::deque<SipEvent> events_;
+  long requests_ignored_ = 0;
 };
 
 enum class Wait { event, timeout, signal };

@@ -96,6 +96,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   }
 
   EventQueue queue(reporter, true);
+  out.count_ignored_requests(queue);
   auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());

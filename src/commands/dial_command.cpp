@@ -10,6 +10,7 @@
 #include "sipcall/account.h"
 #include "sipcall/commands.h"
 #include "sipcall/exit_codes.h"
+#include "sipcall/server_url.h"
 #include "sipcall/signals.h"
 
 namespace sipcall {
@@ -43,6 +44,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   if (!media.ok()) return out.finish(media.error().code(), media.error().message());
 
   EventQueue queue(reporter, true);
+  out.count_ignored_requests(queue);
   auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());
@@ -151,8 +153,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   } else if (answered) {
     reporter.line("answered after " + std::to_string(ms_since(t_invite)) + " ms" +
                   (post_dial_delay_ms >= 0 ? " (post-dial delay " + std::to_string(post_dial_delay_ms) + " ms)" : "") +
-                  ", " + call.params().codec.name + " with " + call.params().remote_address + ":" +
-                  std::to_string(call.params().remote_rtp_port));
+                  ", " + call.params().codec.name + " with " + host_port(call.params().remote_address, call.params().remote_rtp_port));
     report.add("status", 200).add("reason", "OK");
     reporter.event(JsonObject().add("event", "answered").add("ms", ms_since(t_invite)));
     CallResult result = call.run(timeout, 0, {});

@@ -1,5 +1,6 @@
 #include "incoming_call.h"
 
+#include "sipcall/server_url.h"
 #include "sipcall/signals.h"
 
 namespace sipcall {
@@ -113,7 +114,7 @@ void IncomingCall::on_ack(const SipEvent& e) {
 
 void IncomingCall::talk(const media::MediaParams& params) {
   ctx_.reporter.line("answered call " + std::to_string(number_) + ", " + params.codec.name + " with " +
-                     params.remote_address + ":" + std::to_string(params.remote_rtp_port));
+                     host_port(params.remote_address, params.remote_rtp_port));
   ctx_.reporter.event(JsonObject().add("event", "answered").add("number", number_));
   report_.add("answered_ms", ms_since(ctx_.started));
   call_->begin(ctx_.timeout, signals_seen_);

@@ -153,6 +153,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   report.add("server", server).add("transport", std::string(transport_name(ao.server.transport)));
 
   EventQueue queue(reporter, false);
+  out.count_ignored_requests(queue);
   auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());

@@ -25,6 +25,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
       .add("transport", transport);
 
   EventQueue queue(reporter, false);
+  out.count_ignored_requests(queue);
   auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
   auto created = SipAgent::create(ao, queue);
   if (!created.ok()) return out.finish(created.error().code(), created.error().message());

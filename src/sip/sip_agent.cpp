@@ -28,6 +28,7 @@
 #include <sofia-sip/url.h>
 
 #include "sipcall/ws_bridge.h"
+#include "request_filter.h"
 #include "sofia_digest.h"
 #include "sofia_ws_tport.h"
 
@@ -73,6 +74,7 @@ struct SipAgent::Impl {
   std::deque<std::string> received_order;
   static constexpr size_t kReceivedKept = 4096;
   bool shutdown_done = false;
+  request_filter::Filter request_filter;  // udp without accept_from_any
 
   // One per account; the index is the account id (0: AgentOptions' own).
   struct Registration {
@@ -125,6 +127,7 @@ struct SipAgent::Impl {
   void emit_refused_call(int call, int status, char const* phrase, const Error& why);
   nua_handle_t* handle_of(int call) const;
   void watch_connection();
+  bool filter_requests();
   void unwatch_connection();
   void on_connection_closed(int error);
 };
@@ -419,6 +422,21 @@ nua_handle_t* SipAgent::Impl::handle_of(int call) const {
   return nullptr;
 }
 
+// UDP requests from anyone but the server are dropped (request_filter.h);
+// each one becomes a request_ignored event.
+bool SipAgent::Impl::filter_requests() {
+  if (!request_filter::endpoint(options.server_address, options.server.port, request_filter.server)) return true;
+  if (!request_filter::hook_udp()) return false;
+  request_filter.ignored = [this](const std::string& what) {
+    SipEvent e;
+    e.type = SipEventType::request_ignored;
+    e.detail = what;
+    emit(std::move(e));
+  };
+  request_filter::activate(&request_filter);
+  return true;
+}
+
 void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
                                    sip_t const* sip, tagi_t const* tags) {
   auto it = calls.find(nh);
@@ -551,6 +569,7 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
 }
 
 SipAgent::Impl::~Impl() {
+  if (request_filter.ignored) request_filter::activate(nullptr);
   if (g_trace_owner == this) g_trace_owner = nullptr;
   // nua refuses to be destroyed before its shutdown completed, and its
   // objects then still hang off the root: leave both to process exit rather
@@ -637,6 +656,8 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
 
   bool stream = server.transport != Transport::udp;
   if (stream && !sofia_ws::hook_stream_types()) return Error::internal("Sofia-SIP: cannot register the transport hooks");
+  if (!stream && !options.accept_from_any && !impl->filter_requests())
+    return Error::internal("Sofia-SIP: cannot register the udp request filter");
   // Sofia's CRLF keepalive exists for its tcp code, which ws, wss and tls
   // reuse (for ws/wss the bridge turns it into a WebSocket ping).
   bool keepalive = options.keepalive_ms > 0 && stream;

@@ -1,12 +1,13 @@
 #include "sipcall/tls_stream.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
+
+#include "sipcall/server_url.h"
 
 namespace sipcall {
 
@@ -35,14 +36,11 @@ Result<SslContext> client_context(const std::string& ca_file, bool insecure) {
   return ctx;
 }
 
-namespace {
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char buf[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+bool expect_peer_identity(X509_VERIFY_PARAM* param, const std::string& host) {
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (is_ip_literal(host)) return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  return X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0) == 1;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<TlsStream>> TlsStream::start(SSL_CTX* ctx, const std::string& host, bool check_host) {
   std::unique_ptr<TlsStream> t(new TlsStream());
@@ -64,12 +62,8 @@ Result<std::unique_ptr<TlsStream>> TlsStream::start(SSL_CTX* ctx, const std::str
   // RFC 6066: SNI names a host, never an address.
   if (!ip && SSL_set_tlsext_host_name(t->ssl_, host.c_str()) != 1)
     return Error::internal("OpenSSL: cannot set the server name");
-  if (check_host) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(t->ssl_);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-    if (ok != 1) return Error::internal("OpenSSL: cannot set the host name to verify");
-  }
+  if (check_host && !expect_peer_identity(SSL_get0_param(t->ssl_), host))
+    return Error::internal("OpenSSL: cannot set the host name to verify");
   if (!t->advance()) return Error::network(t->error_);  // sends the ClientHello
   return t;
 }

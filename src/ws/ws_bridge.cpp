@@ -186,10 +186,23 @@ int raw_callback(lws* wsi, lws_callback_reasons reason, void*, void*, size_t) {
   }
 }
 
+// "redirected (HTTP 301) to wss://pbx.example.com/ws; sip-call does not
+// follow redirects: use that URL with --server".
+std::string redirect_refused(lws* wsi, unsigned status) {
+  char location[512] = "";
+  if (lws_hdr_copy(wsi, location, sizeof location, WSI_TOKEN_HTTP_LOCATION) <= 0) location[0] = 0;
+  for (char& c : location)  // the server's text goes to a terminal
+    if (c && (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)) c = '?';
+  std::string where = location[0] ? std::string(" to ") + location : std::string(" (no Location)");
+  return "WebSocket handshake redirected (HTTP " + std::to_string(status) + ")" + where +
+         "; sip-call does not follow redirects: use that URL with --server";
+}
+
 std::string describe_connection_error(const WsBridge::Impl& impl, lws* wsi, const void* in, size_t len) {
   std::string why = in ? std::string(static_cast<const char*>(in), strnlen(static_cast<const char*>(in), len ? len : 256))
                        : std::string("connection failed");
   unsigned status = wsi && !impl.tls() ? lws_http_client_http_response(wsi) : 0;
+  if (status >= 300 && status < 400) return redirect_refused(wsi, status);
   if (status && status != 101) return "WebSocket handshake refused: HTTP " + std::to_string(status);
   // libwebsockets reports OpenSSL's queue, which says little ("SSL err 1");
   // the usual cause is a certificate the trust store does not accept.
@@ -203,8 +216,16 @@ int ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
   if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
     // Called once per vhost while the context is created.
     auto* impl = impl_of(wsi);
-    if (user && impl && !impl->options.insecure && !load_trust(static_cast<SSL_CTX*>(user), impl->options.ca_file))
+    if (!user || !impl || impl->options.insecure) return 0;
+    auto* ctx = static_cast<SSL_CTX*>(user);
+    if (!load_trust(ctx, impl->options.ca_file))
       impl->set_error("cannot read CA certificates from " + impl->options.ca_file);
+    // An address is checked here, on the context every connection of this
+    // vhost inherits (see connect_server: libwebsockets 4.1 would check
+    // "[::1]:port" cut at its first colon as a host name).
+    const std::string& host = impl->options.server.host;
+    if (is_ip_literal(host) && !expect_peer_identity(SSL_CTX_get0_param(ctx), host))
+      impl->set_error("OpenSSL: cannot set the address " + host + " to verify");
     return 0;
   }
   auto* link = static_cast<Link*>(lws_get_opaque_user_data(wsi));
@@ -445,6 +466,10 @@ void WsBridge::Impl::connect_server(Link& link) {
     info.origin = host_header.c_str();
     info.protocol = "sip";
     info.local_protocol_name = "sip";
+    // libwebsockets would follow a redirect (even ws -> wss, or to another
+    // host) while the report names the URL given: refused instead, with
+    // where it points (describe_connection_error).
+    info.ssl_connection |= LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
   }
   info.opaque_user_data = &link;
   if (tls()) {
@@ -457,7 +482,10 @@ void WsBridge::Impl::connect_server(Link& link) {
     }
     link.tls = std::move(session.value());
   } else if (options.server.transport == Transport::wss) {
-    info.ssl_connection = LCCSCF_USE_SSL;
+    info.ssl_connection |= LCCSCF_USE_SSL;
+    // An IP literal's check is the vhost context's (ws_callback): it matches
+    // IP address SANs, which libwebsockets' own name check never does.
+    if (is_ip_literal(options.server.host)) info.ssl_connection |= LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
     if (options.insecure)
       info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                              LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;

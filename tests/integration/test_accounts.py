@@ -1,6 +1,7 @@
 """sip-call register --accounts FILE: many registrations from one process
 over one connection, against the real Kamailio test PBX."""
 
+import json
 import os
 import signal
 import subprocess
@@ -127,3 +128,18 @@ def test_a_cut_connection_is_reported_and_mended_for_each_account(pbx, tmp_path)
     for u in users:
         assert f"connection of {u} to " in p.stderr and f"registered {u} again after" in p.stderr, p.stderr
     assert p.lines[-1]["unregistered"] == len(users)
+
+
+def test_a_latin1_byte_in_the_accounts_file_still_gives_a_strict_utf8_json_report(pbx, tmp_path):
+    """Strings from outside go into the report as they are; a byte that is not
+    UTF-8 (here a Latin-1 e-acute) becomes U+FFFD so that strict parsers
+    accept the report."""
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"1180 secret1180\n118\xe9 secret\n")
+    proc = subprocess.run([BIN] + server_args(pbx, "udp") + ["--json", "register", "--accounts", str(path)],
+                          capture_output=True, timeout=30, env=env_with_password(None), stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc
+    text = proc.stdout.decode("utf-8", errors="strict")  # raises on a raw Latin-1 byte
+    report = json.loads(text.splitlines()[-1])
+    assert report["exit_code"] == 2
+    assert "invalid extension '118\ufffd'" in report["error"]

@@ -33,7 +33,7 @@ class _SocketThread:
 
     def __init__(self, sock):
         self.sock = sock
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("::1" if sock.family == socket.AF_INET6 else "127.0.0.1", 0))
         if sock.type == socket.SOCK_STREAM:
             self.sock.listen(8)
         self.sock.settimeout(0.2)
@@ -58,10 +58,10 @@ class _SocketThread:
 class UdpReplier(_SocketThread):
     """Answers every datagram with reply(request_text) -> bytes (or None)."""
 
-    def __init__(self, reply):
+    def __init__(self, reply, family=socket.AF_INET):
         self.reply = reply
         self.requests = []
-        super().__init__(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+        super().__init__(socket.socket(family, socket.SOCK_DGRAM))
 
     def _serve_once(self):
         data, peer = self.sock.recvfrom(65535)
@@ -72,7 +72,8 @@ class UdpReplier(_SocketThread):
             self.sock.sendto(out, peer)
 
     def url(self):
-        return "sip:127.0.0.1:%d;transport=udp" % self.port
+        host = "[::1]" if self.sock.family == socket.AF_INET6 else "127.0.0.1"
+        return "sip:%s:%d;transport=udp" % (host, self.port)
 
 
 class TcpReplier(_ServerBase):
@@ -256,7 +257,7 @@ class TlsServer(_SocketThread):
     """A TLS server that completes handshakes and hangs up, counting them
     (by default with the test PBX's valid certificate and modern TLS)."""
 
-    def __init__(self, pbx, cert_file=None, key_file=None, old_versions_only=False):
+    def __init__(self, pbx, cert_file=None, key_file=None, old_versions_only=False, family=socket.AF_INET):
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         if old_versions_only:  # at most TLS 1.1
@@ -267,7 +268,7 @@ class TlsServer(_SocketThread):
         self.ctx = ctx
         self.handshakes = 0
         self.attempts = 0
-        super().__init__(socket.socket())
+        super().__init__(socket.socket(family))
 
     def _serve_once(self):
         conn, _ = self.sock.accept()
@@ -284,11 +285,12 @@ def OldTlsServer(pbx):
     return TlsServer(pbx, old_versions_only=True)
 
 
-def certificate_for(pbx, tmp_path, name):
-    """A certificate for `name` only, issued by the test PBX's CA."""
+def certificate_for(pbx, tmp_path, name, sans=None):
+    """A certificate for `name` only (or the subjectAltNames `sans`), issued
+    by the test PBX's CA."""
     import subprocess
     key, csr, cert, ext = (str(tmp_path / f) for f in ("other.key", "other.csr", "other.pem", "ext.cnf"))
-    (tmp_path / "ext.cnf").write_text(f"subjectAltName=DNS:{name}\n")
+    (tmp_path / "ext.cnf").write_text(f"subjectAltName={sans or 'DNS:' + name}\n")
     subprocess.run(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", f"/CN={name}",
                     "-out", csr], check=True, capture_output=True)
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", pbx.ca_file, "-CAkey", pbx.ca_key,
@@ -312,6 +314,29 @@ def test_certificate_for_another_host_is_refused(pbx, scheme, tmp_path):
         assert server.attempts >= 1 and server.handshakes == 0
         r = run(["--insecure", *args], password="secret101", timeout=20)
         wait_until(lambda: server.handshakes >= 1, 5, what="a handshake with --insecure")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("family,sans", [
+    (socket.AF_INET6, "DNS:localhost,DNS:pbx.test,IP:127.0.0.1,DNS:::1"),
+    (socket.AF_INET, "DNS:localhost,DNS:pbx.test,IP:::1,DNS:127.0.0.1"),
+], ids=["ipv6", "ipv4"])
+@pytest.mark.parametrize("scheme", ["tls", "wss"])
+def test_an_ip_address_host_needs_its_ip_san(pbx, scheme, family, sans, tmp_path):
+    """An address in the URL must be an IP SAN of the certificate: the other
+    family's address, or the address as a DNS name, does not do. (That the
+    PBX's certificate with both IP SANs verifies: test_register.py.)"""
+    cert, key = certificate_for(pbx, tmp_path, "pbx.test", sans=sans)
+    server = TlsServer(pbx, cert, key, family=family)
+    try:
+        host = "[::1]" if family == socket.AF_INET6 else "127.0.0.1"
+        url = (f"sips:{host}:%d" if scheme == "tls" else f"wss://{host}:%d/ws") % server.port
+        r = run(["--server", url, "--user", "101", "--domain", "pbx.test", "--ca-file", pbx.ca_file,
+                 "--timeout", "3", "--json", "register"], password="secret101", timeout=20)
+        assert_clean_failure(r, (4,))
+        assert "does not match the host" in r.stderr, r.stderr
+        assert server.attempts >= 1 and server.handshakes == 0
     finally:
         server.close()
 
@@ -359,3 +384,33 @@ def test_tls_below_1_2_is_refused(pbx, scheme, permissive, tmp_path):
     assert_clean_failure(r, (4,))
     assert server.attempts > attempts_before, "sip-call never connected"
     assert server.handshakes == handshakes_before
+
+
+def test_an_ipv6_media_address_is_printed_in_brackets():
+    """host:port of an IPv6 peer reads [::1]:port, never ::1:port."""
+    rtp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    rtp.bind(("::1", 0))
+    rtp_port = rtp.getsockname()[1]
+    sdp = ("v=0\r\no=- 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+           "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % rtp_port)
+
+    def reply(req):
+        if req.startswith("INVITE "):
+            return ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nContact: <sip:uas@[::1]>\r\n"
+                    "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s" % (len(sdp), sdp)).encode()
+        if req.startswith("BYE "):
+            return ("SIP/2.0 200 OK\r\n" + echo_headers(req) + "\r\nContent-Length: 0\r\n\r\n").encode()
+        return None
+
+    server = UdpReplier(reply, family=socket.AF_INET6)
+    try:
+        r = run(["--server", server.url(), "--user", "101", "--domain", "pbx.test", "--timeout", "3", "--json",
+                 "dial", "102", "--no-register", "--tone", "440", "--no-playback", "--duration", "1s"],
+                password="secret101", timeout=20)
+    finally:
+        server.close()
+        rtp.close()
+    assert r.code not in CRASH_CODES, r
+    assert "answered after " in r.stderr, r
+    assert f" with [::1]:{rtp_port}" in r.stderr, r.stderr
+    assert f"::1:{rtp_port}" not in r.stderr.replace(f"[::1]:{rtp_port}", ""), r.stderr

@@ -115,6 +115,23 @@ def test_http_server_that_is_not_a_websocket(http_reject_server):
     assert "HTTP 404" in r.stderr
 
 
+@pytest.mark.parametrize("status", [301, 307])
+def test_a_websocket_redirect_is_refused_not_followed(pbx, status):
+    """A ws:// server that redirects to wss:// (or anywhere): sip-call does
+    not follow, as the report would then name a transport and server it did
+    not use; it says where the redirect points, exit 4."""
+    from testpbx import HttpRejectServer
+    target = pbx.url("wss")
+    mark = pbx.mark()
+    with HttpRejectServer(status=status, location=target) as server:
+        r = run(["--server", server.url("/ws"), "--user", "145", "--domain", pbx.domain, "--ca-file", pbx.ca_file,
+                 "--json", "register"], password=pbx.password("145"))
+    assert r.code == 4, r
+    assert f"redirected (HTTP {status}) to {target}" in r.stderr and "does not follow redirects" in r.stderr, r.stderr
+    assert r.report()["exit_code"] == 4
+    assert registers_for(pbx, "145", mark) == []
+
+
 @pytest.mark.parametrize("transport", ["wss", "tls"])
 def test_untrusted_certificate_is_refused(pbx, transport):
     mark = pbx.mark()
@@ -123,6 +140,32 @@ def test_untrusted_certificate_is_refused(pbx, transport):
     assert r.code == 4, r
     assert "--ca-file" in r.stderr
     assert registers_for(pbx, "140", mark) == []
+
+
+@pytest.mark.parametrize("url", ["wss://[::1]:{wss}/ws", "sips:[::1]:{tls}", "wss://127.0.0.1:{wss}/ws",
+                                 "sips:127.0.0.1:{tls}"])
+def test_an_ip_address_host_is_verified_against_the_certificates_ip_sans(pbx, url):
+    """The test PBX's certificate names IP:127.0.0.1 and IP:::1: an address
+    in the URL is checked as an IP SAN over wss as over tls, v4 and v6.
+    (The refusal of a certificate without that SAN: test_bad_server.py.)"""
+    user = "142"
+    url = url.format(wss=pbx.ports["wss"], tls=pbx.ports["tls"])
+    mark = pbx.mark()
+    r = run(["--server", url, "--user", user, "--domain", pbx.domain, "--ca-file", pbx.ca_file, "--json", "register"],
+            password=pbx.password(user))
+    assert r.code == 0, r
+    sent = registers_for(pbx, user, mark)
+    assert sent and all(m["src"].startswith("::1:" if "[::1]" in url else "127.0.0.1:") for m in sent), [m["src"] for m in sent]
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp", "ws"])
+def test_insecure_over_a_transport_without_tls_says_it_has_no_effect(pbx, transport):
+    """-k over udp/tcp/ws verifies nothing because there is nothing to
+    verify: one note says so, with no TLS warning that suggests encryption."""
+    r = run(account_args(pbx, transport, "144", ["--insecure", "register"]), password=pbx.password("144"))
+    assert r.code == 0, r
+    assert f"sip-call: note: -k/--insecure has no effect over {transport.upper()} (it carries no TLS)" in r.stderr
+    assert "verification is disabled" not in r.stderr
 
 
 def test_insecure_skips_verification_and_says_so(pbx):

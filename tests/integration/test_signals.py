@@ -74,3 +74,16 @@ def test_second_signal_exits_at_once(silent_tcp_server, tmp_path):
     assert code == 130
     assert "second signal, exiting now" in err_path.read_text()
     assert elapsed < 2
+
+
+def test_sigint_on_register_says_it_removes_the_binding(pbx):
+    """register has no call to hang up: the first signal's line says what
+    happens instead."""
+    from sipcall import account_args
+    with Running(account_args(pbx, "udp", "143", ["--json", "register", "--keep", "--expires", "60"]),
+                 password=pbx.password("143")) as p:
+        p.wait_for_json(lambda o: o.get("event") == "registered")
+        assert p.stop(signal.SIGINT) == 0
+    assert "sip-call: interrupted, removing the binding (signal again to exit at once)" in p.stderr, p.stderr
+    assert "hanging up" not in p.stderr
+    assert pbx.bindings("143") == []

@@ -113,10 +113,12 @@ def _run(cmd, cwd=None, timeout=60):
     return res.stdout
 
 
-def make_certificates(directory):
-    """Create ca.pem/ca.key and server.pem/server.key (signed by the CA, SAN
-    DNS:localhost, DNS:pbx.test, IP:127.0.0.1) in directory.  Returns a dict
-    of paths."""
+SERVER_SANS = "DNS:localhost,DNS:pbx.test,IP:127.0.0.1,IP:::1"
+
+
+def make_certificates(directory, sans=SERVER_SANS):
+    """Create ca.pem/ca.key and server.pem/server.key (signed by the CA, with
+    the subjectAltNames `sans`) in directory.  Returns a dict of paths."""
     p = {name: os.path.join(directory, name) for name in
          ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "server.ext", "ca.srl")}
     _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
@@ -131,7 +133,7 @@ def make_certificates(directory):
         f.write("basicConstraints=CA:FALSE\n"
                 "keyUsage=critical,digitalSignature,keyEncipherment\n"
                 "extendedKeyUsage=serverAuth\n"
-                "subjectAltName=DNS:localhost,DNS:pbx.test,IP:127.0.0.1\n")
+                "subjectAltName=%s\n" % sans)
     _run(["openssl", "x509", "-req", "-sha256", "-days", "3", "-in", p["server.csr"],
           "-CA", p["ca.pem"], "-CAkey", p["ca.key"], "-CAcreateserial", "-CAserial", p["ca.srl"],
           "-extfile", p["server.ext"], "-out", p["server.pem"]])
@@ -836,12 +838,14 @@ class HttpRejectServer(_ServerBase):
     given status and closes the connection."""
 
     REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-               426: "Upgrade Required", 500: "Internal Server Error",
+               426: "Upgrade Required", 500: "Internal Server Error", 301: "Moved Permanently",
+               302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect",
                502: "Bad Gateway", 503: "Service Unavailable"}
 
-    def __init__(self, status=404, port=0):
+    def __init__(self, status=404, port=0, location=None):
         super().__init__(port)
         self.status = status
+        self.location = location  # a Location header (redirects)
         self.requests = []
 
     def _on_data(self, conn, buf):
@@ -850,8 +854,9 @@ class HttpRejectServer(_ServerBase):
         head = bytes(buf).split(b"\r\n\r\n", 1)[0].decode(errors="replace")
         self.requests.append(head)
         body = ("%d %s\n" % (self.status, self.REASONS.get(self.status, "Error"))).encode()
-        resp = ("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-                "Connection: close\r\n\r\n" % (self.status, self.REASONS.get(self.status, "Error"),
+        location = "Location: %s\r\n" % self.location if self.location else ""
+        resp = ("HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n%sContent-Length: %d\r\n"
+                "Connection: close\r\n\r\n" % (self.status, self.REASONS.get(self.status, "Error"), location,
                                                len(body))).encode() + body
         try:
             conn.setblocking(True)

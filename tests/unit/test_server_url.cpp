@@ -73,4 +73,12 @@ TEST_SUITE("server_url") {
     CHECK_FALSE(is_ip_literal("localhost"));
     CHECK_FALSE(is_ip_literal("127.0.0.1.example"));
   }
+
+  TEST_CASE("server_url::host_port brackets an IPv6 address and nothing else") {
+    CHECK(host_port("::1", 9000) == "[::1]:9000");
+    CHECK(host_port("2001:db8::7", 5060) == "[2001:db8::7]:5060");
+    CHECK(host_port("[::1]", 9000) == "[::1]:9000");
+    CHECK(host_port("192.0.2.7", 5060) == "192.0.2.7:5060");
+    CHECK(host_port("pbx.test", 5061) == "pbx.test:5061");
+  }
 }

@@ -187,3 +187,9 @@ write("sdp", "3cx_opus_answer", SDP_HEAD + "m=audio 9000 RTP/AVP 112 101\r\na=rt
 write("sdp", "mux_hold_ipv6", "v=0\r\no=- 2 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
       "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
       "m=audio 5002 RTP/AVP 111 0\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-mux\r\na=sendonly\r\na=ptime:40\r\n")
+
+# fuzz_json_writer: the bytes of one string value.
+for name, data in [("ascii", b'display "name"\\\t'), ("utf8", "Jos\u00e9 \u20ac \U0001F4DE".encode()),
+                   ("latin1", b"Jos\xe9"), ("overlong", b"\xc0\xaf\xe0\x80\xaf"), ("surrogate", b"\xed\xa0\x80"),
+                   ("truncated", b"x\xf0\x9f\x93")]:
+    write("json_writer", name, data)
