@@ -26,6 +26,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// CTL of RFC 3261 25.1 but HTAB, which a quoted string may hold.
+bool is_control(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && c != '\t') || u == 0x7f;
+}
+
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // RFC 3261 25.1 token characters.
@@ -41,15 +47,18 @@ Result<std::string> read_value(std::string_view s, size_t& i) {
   if (i < s.size() && s[i] == '"') {
     for (++i; i < s.size() && s[i] != '"'; ++i) {
       if (s[i] == '\\' && ++i == s.size()) break;
-      // RFC 3261 25.1: no CR, LF or NUL even escaped (we echo these values).
-      if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return malformed("a control character in a quoted string");
+      // RFC 3261 25.1: no control characters, even escaped (we echo these values).
+      if (is_control(s[i])) return malformed("a control character in a quoted string");
       value += s[i];
     }
     if (i >= s.size()) return malformed("unterminated quoted string");
     ++i;
     return value;
   }
-  while (i < s.size() && s[i] != ',' && !is_blank(s[i])) value += s[i++];
+  while (i < s.size() && s[i] != ',' && !is_blank(s[i])) {
+    if (is_control(s[i])) return malformed("a control character in a value");
+    value += s[i++];
+  }
   return value;
 }
 

@@ -64,6 +64,7 @@ TEST_SUITE("digest") {
     CHECK(!parse_challenge("Digest realm").ok());
     CHECK(!parse_challenge("Digest realm=\"a\\\r\nInjected: 1\"").ok());
     CHECK(!parse_challenge(std::string(5000, 'x')).ok());
+    CHECK(!parse_challenge(std::string("Digest realm=\x02\0t\", nonce=\"n\"", 28)).ok());
     CHECK(parse_challenge("Negotiate abc==").ok());  // a token68: not ours to answer, but a challenge
   }
 

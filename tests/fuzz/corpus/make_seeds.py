@@ -61,7 +61,8 @@ for i, ch in enumerate([
         'Digest realm="r", nonce="n", algorithm=SHA-512-256-sess, stale=true',
         'Digest realm="r"',
         'Basic realm="pbx.test"',
-        'Negotiate abc==']):
+        'Negotiate abc==',
+        'Digest realm=\x02\x00t", nonce="n"']):  # a control character in a token value (found by the fuzzer)
     write("digest", f"challenge{i}", ch)
 
 # fuzz_sip_trace: chunk-size byte, then Sofia-SIP's tport dump of messages.
