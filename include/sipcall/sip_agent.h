@@ -26,6 +26,12 @@ struct AgentOptions {
   std::string ca_file;        // TLS trust for sips:/tls (empty = system CAs)
   bool insecure = false;      // no TLS verification
   int connect_timeout_s = 10;
+  // Sofia's transaction timeout (timers B, F and H: 64*T1) [ms], clamped
+  // to 1-32 s. --timeout sets it, so that a request the far end never
+  // answers ends within --timeout: nua sends a call's requests other than
+  // INVITE one after another, and a BYE queued behind an unanswered INFO
+  // would otherwise wait RFC 3261's 32 s.
+  int transaction_timeout_ms = 32000;
   // tcp, ws, wss: after this long without sending, ping the server (CRLF
   // keepalive of RFC 5626 on tcp, a WebSocket ping on ws/wss) and drop the
   // connection when no answer arrives within keepalive_pong_ms(); the loss

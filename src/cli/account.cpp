@@ -116,6 +116,7 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
   o.insecure = g.insecure;
   o.accept_from_any = g.accept_from_any;
   o.connect_timeout_s = std::max(1, static_cast<int>(g.timeout_s + 0.999));
+  o.transaction_timeout_ms = static_cast<int>(g.timeout_s * 1000 + 0.5);
   // A WebSocket server must answer pings (RFC 6455); a TCP or TLS server
   // answers RFC 5626's CRLF ping only if it implements it (Sofia-SIP based
   // ones not by default), and a missing answer would drop a working connection.

@@ -153,7 +153,7 @@ void setup_global(CLI::App& app, ParsedArgs& a) {
                  "udp: take requests (INVITE, OPTIONS, BYE...) from the server's address and port only (server, "
                  "the default; others are dropped unanswered and counted as requests_ignored) or from anyone (any)")
       ->check(CLI::IsMember({"server", "any"}))->default_val("server");
-  app.add_option("-t,--timeout", a.global.timeout_s, "seconds to wait for the network at each step")
+  app.add_option("-t,--timeout", a.global.timeout_s, "seconds to wait for the network at each step; also the SIP transaction timeout (1-32 s)")
       ->default_val(10)->check(CLI::Range(0.1, 3600.0));
   app.add_option("--keepalive", a.global.keepalive_s,
                  "ping the server over an idle tcp/tls/ws/wss connection this often and treat it as lost when no "

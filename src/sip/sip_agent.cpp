@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -685,6 +686,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       NUTAG_APPL_METHOD("UPDATE"),
       TAG_IF(!options.display_name.empty(), NUTAG_M_DISPLAY(options.display_name.c_str())),
       SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
+      NTATAG_SIP_T1X64(static_cast<unsigned>(std::clamp(options.transaction_timeout_ms, 1000, 32000))),
       TPTAG_LOG(1),
       // A closed connection fails the transaction now, not after timer F.
       TPTAG_SDWN_ERROR(1),

@@ -14,6 +14,7 @@ from test_call import CALLER, ack_2xx, dial, finish, pcmu_sdp, start_answer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from sipclient import SipClient  # noqa: E402
+from hostile_registrar import HostileRegistrar, response  # noqa: E402
 from sipp_peer import SippUas  # noqa: E402
 
 # Extensions of their own (other test files use 1xx).
@@ -147,6 +148,43 @@ def test_unanswered_info_dtmf_fails_and_the_call_still_ends(pbx):
     infos = [m for m in pbx.messages(since=mark) if m.get("method") == "INFO" and m["type"] == "request"]
     assert len({m["cseq"] for m in infos}) == 1, infos
     assert r.seconds < 15
+
+
+def test_bye_goes_out_within_timeout_behind_an_info_the_server_never_answers():
+    """The server itself (a B2BUA such as 3CX or Asterisk) answers the call
+    and never answers INFO. nua sends a call's requests other than INVITE
+    one after another, so the BYE waits for the INFO's transaction: that
+    wait must end within --timeout (3 s here), not RFC 3261's 32 s."""
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rtp.bind(("127.0.0.1", 0))
+
+    def answer(req):
+        if req.method == "INVITE":
+            return response(req, 200, "OK", ["Contact: <sip:102@127.0.0.1:%d>" % server.port,
+                                             "Content-Type: application/sdp"], pcmu_sdp(rtp.getsockname()[1]))
+        if req.method == "BYE":
+            return response(req, 200, "OK")
+        return None  # ACK needs none; INFO gets none, ever
+
+    try:
+        with HostileRegistrar(answer) as server:
+            r = run(["--server", server.url(), "--user", CALLER, "--domain", "pbx.test", "--timeout", "3",
+                     "--json", "dial", "102", "--no-register", "--silence", "--media-timeout", "0",
+                     "--duration", "1s", "--dtmf", "12", "--dtmf-mode", "info", "--dtmf-delay", "100ms"],
+                    password="secret", timeout=60)
+            requests = list(server.requests)
+    finally:
+        rtp.close()
+    methods = [q.method for q in requests]
+    assert "BYE" in methods, (methods, r)
+    invite = next(q for q in requests if q.method == "INVITE")
+    bye = next(q for q in requests if q.method == "BYE")
+    # 1 s of call, then at most --timeout for the INFO ahead of it, and slack.
+    assert bye.received_at - invite.received_at < 1 + 3 + 1.5, methods
+    assert r.code == 11, r
+    report = r.report()
+    assert report["dtmf_sent"] == "" and report["bye_status"] == 200, report
+    assert "DTMF: 0 of 2 digits acknowledged" in report["error"]
 
 
 def test_refused_info_dtmf_fails(pbx):

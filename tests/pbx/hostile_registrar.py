@@ -21,6 +21,7 @@ import hashlib
 import re
 import socket
 import threading
+import time
 
 HOST = "127.0.0.1"
 
@@ -185,6 +186,7 @@ class HostileRegistrar:
 
     def _handle(self, text):
         req = Request(text)
+        req.received_at = time.monotonic()
         if not req.method or req.method.startswith("SIP/"):
             return None  # a response (to nothing of ours): ignored
         self.requests.append(req)
