@@ -69,7 +69,8 @@ std::string authorization(const Choice& choice, const std::string& username, con
 // "abc" -> "\"abc\"", escaping '"' and '\' (RFC 3261 25.1).
 std::string quote(std::string_view text);
 
-// A fresh client nonce: 16 random bytes, hex.
+// A fresh client nonce: 16 random bytes from the kernel, hex (empty in the
+// unheard-of case that no randomness can be had).
 std::string new_cnonce();
 
 std::string_view algorithm_name(Algorithm a, bool sess);
