@@ -142,7 +142,7 @@ class InviteChallenger:
 def test_invite_407_is_answered_with_the_offered_algorithm(algorithm):
     script = InviteChallenger(['Digest realm="proxy", nonce="{nonce}", algorithm=%s, qop="auth"' % algorithm])
     with HostileRegistrar(script) as server:
-        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s")
+        r = sip_call(server, "dial", "102", "--silence", "--no-playback", "--duration", "1s")
     assert r.code == 6, r
     assert script.digest.verdicts == [("INVITE", True)]
     invites = [q for q in server.requests if q.method == "INVITE"]
@@ -173,7 +173,7 @@ def test_basic_challenge_to_register_is_refused_at_once(transport):
 def test_basic_challenge_to_invite_is_refused_at_once():
     script = InviteChallenger(['Basic realm="proxy"'])
     with HostileRegistrar(script) as server:
-        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s", timeout=10, extra=("-v",))
+        r = sip_call(server, "dial", "102", "--silence", "--no-playback", "--duration", "1s", timeout=10, extra=("-v",))
     assert r.code == 3, r
     assert "refusing Basic authentication" in r.stderr
     assert [q.method for q in server.requests if q.method == "INVITE"] == ["INVITE"]
@@ -312,6 +312,6 @@ def test_proxy_challenges_of_two_realms_are_both_answered():
         return response(req, 486, "Busy Here")
 
     with HostileRegistrar(answer) as server:
-        r = sip_call(server, "dial", "102", "--silence", "--duration", "1s")
+        r = sip_call(server, "dial", "102", "--silence", "--no-playback", "--duration", "1s")
     assert r.code == 6, r
     assert sorted(seen) == [("core", True), ("edge", True)]

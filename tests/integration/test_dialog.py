@@ -169,7 +169,7 @@ def test_bye_goes_out_within_timeout_behind_an_info_the_server_never_answers():
     try:
         with HostileRegistrar(answer) as server:
             r = run(["--server", server.url(), "--user", CALLER, "--domain", "pbx.test", "--timeout", "3",
-                     "--json", "dial", "102", "--no-register", "--silence", "--media-timeout", "0",
+                     "--json", "dial", "102", "--no-register", "--silence", "--no-playback", "--media-timeout", "0",
                      "--duration", "1s", "--dtmf", "12", "--dtmf-mode", "info", "--dtmf-delay", "100ms"],
                     password="secret", timeout=60)
             requests = list(server.requests)
