@@ -126,6 +126,8 @@ struct SipAgent::Impl {
                      tagi_t const* tags);
   void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
   void emit_refused_call(int call, int status, char const* phrase, const Error& why);
+  // Forgets the call, destroys its handle and emits call_terminated.
+  void release_call(nua_handle_t* nh);
   nua_handle_t* handle_of(int call) const;
   void watch_connection();
   bool filter_requests();
@@ -417,6 +419,18 @@ void SipAgent::Impl::emit_refused_call(int call, int status, char const* phrase,
   emit(std::move(e));
 }
 
+void SipAgent::Impl::release_call(nua_handle_t* nh) {
+  auto it = calls.find(nh);
+  if (it == calls.end()) return;
+  int id = it->second.id;
+  calls.erase(it);
+  nua_handle_destroy(nh);
+  SipEvent e;
+  e.type = SipEventType::call_terminated;
+  e.call = id;
+  emit(std::move(e));
+}
+
 nua_handle_t* SipAgent::Impl::handle_of(int call) const {
   for (const auto& [nh, c] : calls)
     if (c.id == call) return nh;
@@ -475,9 +489,12 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
         emit_call(SipEventType::call_answered, call.id, status, phrase, sip);
       } else if ((status == 401 || status == 407) && !options.password.empty() && sip && from_network(status, sip)) {
         auto answered = authenticate(nh, sip, registrations[0].account, call.auth);
+        if (answered.ok() && answered.value()) break;  // resent with credentials; the next response decides
         if (!answered.ok()) emit_refused_call(call.id, status, phrase, answered.error());
-        else if (!answered.value()) emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
-        // else resent with credentials; the next response decides
+        else emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
+        // nua keeps a challenged INVITE for an nua_authenticate() that will
+        // not come; released now, or it holds its messages until exit.
+        release_call(nh);
       } else {
         emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
       }
@@ -520,15 +537,7 @@ void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* ph
       int state = nua_callstate_init;
       tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
       if (state == nua_callstate_ready) call.confirmed = true;
-      if (state == nua_callstate_terminated) {
-        int id = call.id;
-        calls.erase(it);
-        nua_handle_destroy(nh);
-        SipEvent e;
-        e.type = SipEventType::call_terminated;
-        e.call = id;
-        emit(std::move(e));
-      }
+      if (state == nua_callstate_terminated) release_call(nh);
       break;
     }
     default:
