@@ -72,6 +72,9 @@ std::string redact_credentials(std::string_view line) {
     return redact_secret_params(line);
   size_t scheme_end = value;
   while (scheme_end < line.size() && !std::isspace(static_cast<unsigned char>(line[scheme_end]))) ++scheme_end;
+  // No scheme, no credentials: nothing to hide (and "<redacted>" taken for a
+  // scheme on a second pass would grow another one).
+  if (scheme_end == value) return std::string(line);
   std::string_view eol = line.substr(line.find_last_not_of("\r\n") + 1);  // never npos: the line has "name:"
   return std::string(line.substr(0, scheme_end)) + " <redacted>" + std::string(eol);
 }

@@ -32,6 +32,10 @@ TEST_SUITE("sip_trace") {
     CHECK(out.find("Authorization: Basic <redacted>\r\n") != std::string::npos);
     CHECK(out.find("proxy-authorization:Bearer <redacted>\r\n") != std::string::npos);
     CHECK(redact_sip_message("Authorization: Basic abc") == "Authorization: Basic <redacted>");
+    // An empty value holds nothing to hide, and redacting twice changes nothing (found by fuzz_sip_trace).
+    CHECK(redact_sip_message("Authorization: \n") == "Authorization: \n");
+    const auto once = redact_sip_message("Authorization: <redacted>\r\n");
+    CHECK(redact_sip_message(once) == once);
   }
 
   TEST_CASE("sip_trace::SofiaTraceParser reassembles piecewise dumps") {

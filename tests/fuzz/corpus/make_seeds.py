@@ -76,6 +76,10 @@ def sofia_dump(direction, peer, message):
 write("sip_trace", "register_and_ok",
       "\x40" + sofia_dump("send", "wss/[127.0.0.1]:7443", REGISTER) + sofia_dump("recv", "wss/[127.0.0.1]:7443", OK))
 write("sip_trace", "plain_message", "\x07" + MESSAGE_COMPACT)
+# An Authorization header with no value (redaction must leave it, and stay idempotent: found by the fuzzer).
+write("sip_trace", "empty_authorization",
+      "\x40" + sofia_dump("send", "wss/[127.0.0.1]:7443", "REGISTER sip:pbx.test SIP/2.0\r\nAuthorization: \r\n"
+                                                          "Content-Length: 0\r\n\r\n"))
 
 # --- RTP, RTCP, DTMF ----------------------------------------------------------
 
