@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "sipcall/exit_codes.h"
-#include "sipcall/signals.h"
+#include "sipcall/report/exit_codes.h"
+#include "sipcall/commands/signals.h"
 
 namespace sipcall {
 

@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include "sipcall/reporter.h"
-#include "sipcall/sip_agent.h"
+#include "sipcall/report/reporter.h"
+#include "sipcall/sip/sip_agent.h"
 
 namespace sipcall {
 

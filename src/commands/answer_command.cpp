@@ -9,13 +9,13 @@
 #include <memory>
 
 #include "agent_loop.h"
-#include "call_audio.h"
-#include "incoming_call.h"
+#include "commands/call/call_audio.h"
+#include "commands/call/incoming_call.h"
 #include "registration_keeper.h"
-#include "sipcall/account.h"
-#include "sipcall/commands.h"
-#include "sipcall/exit_codes.h"
-#include "sipcall/signals.h"
+#include "sipcall/config/agent_config.h"
+#include "sipcall/commands/commands.h"
+#include "sipcall/report/exit_codes.h"
+#include "sipcall/commands/signals.h"
 
 namespace sipcall {
 

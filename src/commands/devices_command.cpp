@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sipcall/commands.h"
-#include "sipcall/exit_codes.h"
-#include "sipcall/media/portaudio_io.h"
+#include "sipcall/commands/commands.h"
+#include "sipcall/report/exit_codes.h"
+#include "sipcall/media/audio/portaudio_io.h"
 
 namespace sipcall {
 

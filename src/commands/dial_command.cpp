@@ -4,14 +4,14 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "active_call.h"
+#include "commands/call/active_call.h"
 #include "agent_loop.h"
-#include "call_audio.h"
-#include "sipcall/account.h"
-#include "sipcall/commands.h"
-#include "sipcall/exit_codes.h"
-#include "sipcall/server_url.h"
-#include "sipcall/signals.h"
+#include "commands/call/call_audio.h"
+#include "sipcall/config/agent_config.h"
+#include "sipcall/commands/commands.h"
+#include "sipcall/report/exit_codes.h"
+#include "sipcall/config/server_url.h"
+#include "sipcall/commands/signals.h"
 
 namespace sipcall {
 

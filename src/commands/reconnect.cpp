@@ -1,4 +1,4 @@
-#include "sipcall/reconnect.h"
+#include "reconnect.h"
 
 #include <algorithm>
 #include <cmath>

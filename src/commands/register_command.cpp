@@ -2,11 +2,11 @@
 // --keep, stay registered through faults until a signal).
 #include "agent_loop.h"
 #include "registration_keeper.h"
-#include "sipcall/account.h"
-#include "sipcall/commands.h"
-#include "sipcall/exit_codes.h"
-#include "sipcall/signals.h"
-#include "sipcall/sip_agent.h"
+#include "sipcall/config/agent_config.h"
+#include "sipcall/commands/commands.h"
+#include "sipcall/report/exit_codes.h"
+#include "sipcall/commands/signals.h"
+#include "sipcall/sip/sip_agent.h"
 
 namespace sipcall {
 

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "sipcall/exit_codes.h"
+#include "sipcall/report/exit_codes.h"
 
 namespace sipcall {
 

@@ -3,7 +3,7 @@
 // nua refreshes the binding before it expires. The keeper takes over where
 // nua gives up: when the registration's connection drops it registers again
 // at once, and after a failed REGISTER it tries again with capped
-// exponential backoff (sipcall/reconnect.h) while the failure is transient;
+// exponential backoff (src/commands/reconnect.h) while the failure is transient;
 // it stops only at a final answer (wrong password, unknown user). Every change is reported as it
 // happens: a human line on stderr and, with --json, an event line
 // (connection_lost, registration_lost, reconnecting, registered, refreshed).
@@ -22,7 +22,7 @@
 
 #include "agent_loop.h"
 #include "sipcall/error.h"
-#include "sipcall/reconnect.h"
+#include "reconnect.h"
 
 namespace sipcall {
 

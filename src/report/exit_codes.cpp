@@ -1,4 +1,4 @@
-#include "sipcall/exit_codes.h"
+#include "sipcall/report/exit_codes.h"
 
 namespace sipcall {
 

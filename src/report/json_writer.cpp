@@ -1,4 +1,4 @@
-#include "sipcall/json_writer.h"
+#include "sipcall/report/json_writer.h"
 
 #include <cmath>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "sipcall/reporter.h"
+#include "sipcall/report/reporter.h"
 
 namespace sipcall {
 

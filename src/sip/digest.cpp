@@ -1,4 +1,4 @@
-#include "sipcall/digest.h"
+#include "digest.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "sipcall/sdp.h"
+#include "sipcall/sip/sdp.h"
 
 namespace sipcall {
 

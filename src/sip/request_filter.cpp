@@ -9,7 +9,7 @@
 #include <sofia-sip/sip.h>
 #include <sofia-sip/sip_protos.h>
 
-#include "sipcall/server_url.h"
+#include "sipcall/config/server_url.h"
 #include "sofia_tport_abi.h"
 
 extern "C" {

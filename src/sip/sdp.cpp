@@ -11,7 +11,7 @@
 #include <string_view>
 #include <string>
 
-#include "sipcall/sdp.h"
+#include "sipcall/sip/sdp.h"
 
 namespace sipcall {
 

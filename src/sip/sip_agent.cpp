@@ -1,6 +1,6 @@
 // The Sofia-SIP adapter. Sofia's single nua callback is translated here, and
 // only here, into SipEvents; nothing else in sip-call includes <sofia-sip/...>.
-#include "sipcall/sip_agent.h"
+#include "sipcall/sip/sip_agent.h"
 
 #include <unistd.h>
 
@@ -28,7 +28,7 @@
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
-#include "sipcall/ws_bridge.h"
+#include "sipcall/transport/ws_bridge.h"
 #include "request_filter.h"
 #include "sofia_digest.h"
 #include "sofia_ws_tport.h"

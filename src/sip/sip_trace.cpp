@@ -1,4 +1,4 @@
-#include "sipcall/sip_trace.h"
+#include "sipcall/sip/sip_trace.h"
 
 #include <cctype>
 #include <charconv>

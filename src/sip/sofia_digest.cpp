@@ -11,7 +11,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/url.h>
 
-#include "sipcall/digest.h"
+#include "digest.h"
 
 namespace sipcall::sofia_digest {
 

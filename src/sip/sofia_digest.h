@@ -1,4 +1,4 @@
-// Our digest client inside Sofia-SIP's nua (sipcall/digest.h does the
+// Our digest client inside Sofia-SIP's nua (src/sip/digest.h does the
 // arithmetic). Sofia 1.12's own client answers MD5 only, echoes quoted
 // strings unescaped, keeps counting nc across nonces and cannot take a
 // password with a ':'; it also answers Basic. Here both of its auth client

@@ -24,7 +24,7 @@ its bursts.
 
 The PortAudio figure is NOT a sound card's latency: ALSA's null/file
 plugins have no clock, so they add no device buffering, and sip-call paces
-them itself (src/media/portaudio_io.cpp: up to 250 ms ahead of the wall
+them itself (src/media/audio/portaudio_io.cpp: up to 250 ms ahead of the wall
 clock, capture queue kept near one frame by dropping its standing delay).  What it shows is what
 sip-call's own rings between PortAudio and its media clock add on top of
 the file path, plus the few milliseconds between opening the capture and

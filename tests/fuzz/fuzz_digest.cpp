@@ -3,7 +3,7 @@
 // are the challenge's own: escaping and unescaping agree, and nothing a
 // server sends can end our header early or add one (no CR/LF).
 #include "fuzz_support.h"
-#include "sipcall/digest.h"
+#include "sip/digest.h"
 
 using namespace sipcall;
 using sipcall::fuzz::check;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "sipcall/media/dtmf.h"
+#include "media/rtp/dtmf.h"
 
 using namespace sipcall::media;
 using sipcall::fuzz::check;

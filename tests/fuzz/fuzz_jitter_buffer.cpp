@@ -7,7 +7,7 @@
 //   op % 8 == 5..6  pull
 //   op % 8 == 7     reset
 #include "fuzz_support.h"
-#include "sipcall/media/jitter_buffer.h"
+#include "media/rtp/jitter_buffer.h"
 
 using namespace sipcall::media;
 using sipcall::fuzz::check;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "sipcall/json_writer.h"
+#include "sipcall/report/json_writer.h"
 
 using namespace sipcall;
 using sipcall::fuzz::check;

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "fuzz_support.h"
-#include "sipcall/media/rtcp.h"
+#include "media/rtp/rtcp.h"
 
 using namespace sipcall::media;
 using sipcall::fuzz::check;

@@ -2,7 +2,7 @@
 // serialize back to the same bytes (padding contents aside: we pad with
 // zeros) and parse again.
 #include "fuzz_support.h"
-#include "sipcall/media/rtp_packet.h"
+#include "media/rtp/rtp_packet.h"
 
 using namespace sipcall::media;
 using sipcall::fuzz::check;

@@ -2,7 +2,7 @@
 // directions. Whatever is accepted must name one of our codecs on a real
 // port, and our own SDP built from it must parse back the same way.
 #include "fuzz_support.h"
-#include "sipcall/sdp.h"
+#include "sipcall/sip/sdp.h"
 
 using namespace sipcall;
 using sipcall::fuzz::check;

@@ -2,7 +2,7 @@
 // print (to_string, as reports show it) as a URL that parses back to the
 // same transport, host, port and path.
 #include "fuzz_support.h"
-#include "sipcall/server_url.h"
+#include "sipcall/config/server_url.h"
 
 using namespace sipcall;
 using sipcall::fuzz::check;

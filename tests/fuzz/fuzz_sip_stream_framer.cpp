@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "sipcall/sip_stream_framer.h"
+#include "transport/sip_stream_framer.h"
 
 using sipcall::SipStreamFramer;
 using sipcall::fuzz::check;

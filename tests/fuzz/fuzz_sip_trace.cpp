@@ -5,7 +5,7 @@
 // Input: one byte choosing the chunk size (1..256) in which the rest is fed
 // to the parser, as su_log writes it; the rest is also taken as one message.
 #include "fuzz_support.h"
-#include "sipcall/sip_trace.h"
+#include "sipcall/sip/sip_trace.h"
 
 using namespace sipcall;
 using sipcall::fuzz::check;

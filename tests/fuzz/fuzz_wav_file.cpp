@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "sipcall/media/wav_file.h"
+#include "sipcall/media/audio/wav_file.h"
 
 using namespace sipcall::media;
 using sipcall::fuzz::check;

@@ -22,7 +22,7 @@ slave; it hands the file's bytes over as they are, so the tone is raw
 S16_LE mono at the rate the stream is opened with (sip-call asks for
 48 kHz, which these plugins accept). Neither plugin has a clock: the
 consumer's pace is the only one (sip-call paces itself, see
-src/media/portaudio_io.cpp).
+src/media/audio/portaudio_io.cpp).
 
 PortAudio 19.6 (Debian 12) aborts on an assertion when the configuration
 defines no PCM at all, so every configuration here defines at least one.
@@ -78,7 +78,7 @@ pcm.!default {{
 
     def playback_wav(self):
         """What was played into the default device, as a WAV file (for
-        tests/media's tone-check), or None when nothing was played.
+        tests/tools/tone_check.cpp), or None when nothing was played.
 
         The null device has no clock: PortAudio drains it as fast as the CPU
         goes, so the audio sip-call played arrives in fragments with runs of

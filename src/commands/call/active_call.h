@@ -1,0 +1,171 @@
+// One call from the moment it has media until its dialog is gone, shared by
+// `dial` and `answer`: it starts and updates the media stream from SDP,
+// answers re-INVITEs, sends DTMF, watches for missing RTP, hangs up on
+// --duration or a signal, and collects what the report needs.
+//
+// It is event-driven (begin, on_event, tick, finish) so that one signalling
+// loop can drive many calls at once (`answer --parallel`); run() is that
+// loop for a single call (`dial`).
+// Internal to src/commands; runs on the signalling thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/agent_loop.h"
+#include "call_audio.h"
+#include "sipcall/error.h"
+#include "sipcall/report/json_writer.h"
+#include "sipcall/media/session/media_session.h"
+#include "sipcall/media/session/reception_check.h"
+#include "sipcall/config/options.h"
+#include "sipcall/sip/sdp.h"
+#include "sipcall/sip/sip_agent.h"
+
+namespace sipcall {
+
+struct CallResult {
+  ExitCode code = ExitCode::ok;
+  std::string error;        // one line, empty when ok
+  std::string hangup_by;    // "local", "remote", or "" (never connected)
+  long duration_ms = 0;     // from answer to hang-up [ms]
+  std::string dtmf_sent;
+  std::string dtmf_received;  // RFC 4733 and SIP INFO, in arrival order
+  media::MediaStats stats;
+  bool media_started = false;
+  double expected_tone_hz = 0;  // --expect-tone, 0 = not checked
+  ToneVerdict tone;             // its verdict
+  // Our BYE: -1 none sent (the peer hung up), 0 no answer within the
+  // wait, else the final status of its answer (and its reason phrase).
+  int bye_status = -1;
+  std::string bye_reason;
+};
+
+class ActiveCall {
+ public:
+  // `media` is bound already; `local` describes it (address, ports, o= ids).
+  ActiveCall(SipAgent& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+             std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media, LocalMedia local);
+  ~ActiveCall();
+
+  int call() const { return call_; }
+  LocalMedia& local() { return local_; }
+  const media::MediaParams& params() const { return params_; }
+
+  // Starts streaming with `params` (or updates a running stream: early
+  // media, then the final answer). The first call takes the audio.
+  Error apply(const media::MediaParams& params, CallAudio& audio);
+
+  // The in-call phase, from answer until the dialog is gone, for a loop
+  // that drives many calls: begin() at the answer; then on_event() for each
+  // event about this call and tick() after every wait (no later than
+  // next_wake()), until finished(); then finish() once. `timeout` bounds
+  // the wait for the dialog to end after a BYE; a signal beyond
+  // `signals_seen` hangs up.
+  void begin(Clock::duration timeout, int signals_seen);
+  void on_event(const SipEvent& e);
+  void tick();
+  Clock::time_point next_wake() const;
+  bool finished() const { return terminated_ || gave_up_; }
+  // Stops the media and adds its statistics, DTMF and the tone check.
+  CallResult finish();
+
+  // Hangs up a call that never began (CANCEL or BYE as fits) without
+  // waiting; finished() turns true when its dialog is gone, or `timeout`
+  // later. finish() is not needed then.
+  void end(bool answered, Clock::duration timeout);
+
+  // The in-call phase driven by a loop of its own (one call at a time).
+  // `other` sees events that are not about this call.
+  CallResult run(Clock::duration timeout, int signals_seen, const std::function<void(const SipEvent&)>& other);
+  // end() and wait, bounded by `timeout`, for the dialog to end.
+  void abandon(bool answered, Clock::duration timeout);
+
+  CallResult& result() { return result_; }
+
+ private:
+  // A re-INVITE or UPDATE (`request` names it in messages) with or
+  // without an offer.
+  void on_reoffer(const SipEvent& e, const std::string& request);
+  void answer_reoffer(const std::string& request, int status, const std::string& sdp = {});
+  void drive(const std::function<void(const SipEvent&)>& other);
+  void send_due_dtmf(Clock::time_point now);
+  bool media_failed(std::string& why);
+  void take_peer_params(const media::MediaParams& params);
+  void judge_reception();
+  void hung_up_by(const char* who, Clock::time_point now);
+  void send_bye();
+  void on_bye_answer(const SipEvent& e);
+  void on_info_answer(const SipEvent& e);
+  std::string dtmf_info_failure() const;
+  std::string bye_failure() const;
+
+  SipAgent& agent_;
+  EventQueue& queue_;
+  Reporter& reporter_;
+  const CallOptions& options_;
+  std::vector<std::string> codecs_;
+  int call_;
+  std::unique_ptr<media::MediaSession> media_;
+  LocalMedia local_;
+  media::MediaParams params_;
+  CallResult result_;
+  bool terminated_ = false;
+  bool gave_up_ = false;      // the dialog outlived `timeout_` after our BYE
+  bool begun_ = false;
+  bool hung_up_ = false;      // BYE sent or received (or CANCEL)
+  Clock::duration timeout_{};
+  int signals_seen_ = 0;
+  Clock::time_point answered_at_;
+  Clock::time_point hang_up_at_;  // --duration; after hang-up: give up on the dialog
+  bool dtmf_pending_ = false;
+  Clock::time_point next_dtmf_at_;
+  std::string info_digits_left_;  // SIP INFO digits still to send, one per kInfoDigitGap
+  // The digit whose INFO awaits its final answer (0: none). nua sends the
+  // requests of a dialog one at a time, so the next digit waits for it.
+  char info_in_flight_ = 0;
+  bool info_digits_queued_ = false;  // info_digits_left_ was filled from --dtmf
+  int info_refused_status_ = 0;   // final non-2xx to an INFO; no more digits follow
+  std::string info_refused_phrase_;
+  bool info_from_network_ = true;
+  bool bye_sent_ = false;
+  bool bye_answered_ = false;
+  bool bye_from_network_ = true;
+  bool remote_bye_seen_ = false;  // the peer's own BYE (it may cross ours)
+  std::string info_received_;
+  Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
+  media::OwedReception owed_;               // how long the peer should have been sending
+  bool awaiting_ack_answer_ = false;
+  std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone
+  std::vector<SdpFormat> offered_formats_;   // we offered in a 200 to an offerless re-INVITE
+};
+
+// What `dial` and `answer` check before anything goes on the network.
+struct CallCommandSetup {
+  std::vector<std::string> codecs;  // --codecs, validated
+  AgentOptions account;
+  std::string server;               // for messages
+};
+// Validates --codecs and the account, and adds user, server and transport
+// to the report.
+Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const CallOptions& call,
+                                              JsonObject& report);
+
+// Binds a call's RTP/RTCP ports on the media address (--media-address, else
+// our address on the route to the server) and fills `local` for our SDP.
+Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& options,
+                                                             const std::string& route_address, LocalMedia& local);
+
+// Adds a finished call's "media", "dtmf_sent" and "dtmf_received" fields.
+void add_call_report(JsonObject& report, const CallResult& r, const media::MediaParams& params);
+// The human lines after a call: "audio: opus/48000 pt 111, sent 500,
+// received 498 packets (0.4 % lost), jitter 1.2 ms, RTT 0 ms, MOS 4.41",
+// the tone check, DTMF received and "<who> hung up after N ms"; `peer`
+// names the far end ("the far end", "the caller").
+// `prefix` starts every line ("call 2: " when calls overlap).
+void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
+                        const std::string& peer, const std::string& prefix = "");
+
+}  // namespace sipcall
