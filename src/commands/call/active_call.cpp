@@ -329,7 +329,7 @@ CallResult ActiveCall::finish() {
   judge_reception();
   if (options_.expect_tone_hz > 0 && received_) {
     result_.expected_tone_hz = options_.expect_tone_hz;
-    result_.tone = check_tone(*received_, options_.expect_tone_hz);
+    result_.tone = media::check_tone(*received_, options_.expect_tone_hz);
     if (!result_.tone.found && result_.code == ExitCode::ok) {
       char buf[160];
       if (result_.stats.packets_received == 0)  // the analysis of silence says nothing useful

@@ -36,7 +36,7 @@ struct CallResult {
   media::MediaStats stats;
   bool media_started = false;
   double expected_tone_hz = 0;  // --expect-tone, 0 = not checked
-  ToneVerdict tone;             // its verdict
+  media::ToneVerdict tone;      // its verdict
   // Our BYE: -1 none sent (the peer hung up), 0 no answer within the
   // wait, else the final status of its answer (and its reason phrase).
   int bye_status = -1;
@@ -138,7 +138,7 @@ class ActiveCall {
   Clock::time_point media_expected_since_;  // answer, or the peer's return from hold
   media::OwedReception owed_;               // how long the peer should have been sending
   bool awaiting_ack_answer_ = false;
-  std::shared_ptr<ReceivedAudio> received_;  // for --expect-tone
+  std::shared_ptr<media::ReceivedAudio> received_;  // for --expect-tone
   std::vector<SdpFormat> offered_formats_;   // we offered in a 200 to an offerless re-INVITE
 };
 

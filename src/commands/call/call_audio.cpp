@@ -1,9 +1,7 @@
 #include "call_audio.h"
 
-#include <cmath>
+#include <cstdio>
 #include <vector>
-
-#include "sipcall/media/audio/tone_detect.h"
 
 #include "sipcall/media/audio/portaudio_io.h"
 #include "sipcall/media/audio/wav_file.h"
@@ -38,34 +36,7 @@ Result<std::unique_ptr<media::AudioSource>> open_source(const CallOptions& o, st
   return std::unique_ptr<media::AudioSource>(std::move(dev.value()));
 }
 
-class ReceivedAudioSink final : public media::AudioSink {
- public:
-  explicit ReceivedAudioSink(std::shared_ptr<ReceivedAudio> audio) : audio_(std::move(audio)) {}
-  void write(const media::PcmFrame& received) override {
-    if (audio_->samples.size() >= static_cast<size_t>(media::kPcmRate) * ReceivedAudio::kMaxSeconds) return;
-    audio_->samples.insert(audio_->samples.end(), received.begin(), received.end());
-  }
-
- private:
-  std::shared_ptr<ReceivedAudio> audio_;
-};
-
-// A tone that fills less than this share of the received power is not
-// "the tone": silence, noise, speech or another tone.
-constexpr double kToneRatioThreshold = 0.5;
-
 }  // namespace
-
-ToneVerdict check_tone(const ReceivedAudio& audio, double hz) {
-  ToneVerdict v;
-  if (audio.samples.empty()) return v;
-  double level = media::rms(audio.samples);
-  v.level_dbfs = level > 0 ? 20 * std::log10(level / 32768.0) : -99;
-  v.ratio = media::tone_power_ratio(audio.samples, media::kPcmRate, hz);
-  v.dominant_hz = media::dominant_frequency(audio.samples, media::kPcmRate);
-  v.found = v.ratio >= kToneRatioThreshold && v.level_dbfs > -50;
-  return v;
-}
 
 Result<CallAudio> open_call_audio(const CallOptions& o, bool echo, const std::string& record_path, Reporter& reporter) {
   CallAudio audio;
@@ -98,8 +69,8 @@ Result<CallAudio> open_call_audio(const CallOptions& o, bool echo, const std::st
     sinks.push_back(std::move(wav.value()));
   }
   if (o.expect_tone_hz > 0) {
-    audio.received = std::make_shared<ReceivedAudio>();
-    sinks.push_back(std::make_unique<ReceivedAudioSink>(audio.received));
+    audio.received = std::make_shared<media::ReceivedAudio>();
+    sinks.push_back(std::make_unique<media::ReceivedAudioSink>(audio.received));
   }
   if (sinks.empty()) audio.sink = std::make_unique<media::NullSink>();
   else if (sinks.size() == 1) audio.sink = std::move(sinks.front());
