@@ -8,7 +8,8 @@
 #include <map>
 #include <memory>
 
-#include "agent_loop.h"
+#include "agent_lifecycle.h"
+#include "command_report.h"
 #include "commands/call/call_audio.h"
 #include "commands/call/incoming_call.h"
 #include "registration_keeper.h"

@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "commands/call/active_call.h"
-#include "agent_loop.h"
+#include "agent_lifecycle.h"
+#include "command_report.h"
+#include "request_failure.h"
 #include "commands/call/call_audio.h"
 #include "sipcall/config/agent_config.h"
 #include "sipcall/commands/commands.h"

@@ -6,7 +6,9 @@
 #include <optional>
 #include <vector>
 
-#include "agent_loop.h"
+#include "agent_lifecycle.h"
+#include "command_report.h"
+#include "request_failure.h"
 #include "registration_keeper.h"
 #include "sipcall/config/agent_config.h"
 #include "sipcall/config/accounts_file.h"

@@ -1,6 +1,7 @@
 // `sip-call register`: REGISTER, report, then remove our binding (or, with
 // --keep, stay registered through faults until a signal).
-#include "agent_loop.h"
+#include "agent_lifecycle.h"
+#include "command_report.h"
 #include "registration_keeper.h"
 #include "sipcall/config/agent_config.h"
 #include "sipcall/commands/commands.h"

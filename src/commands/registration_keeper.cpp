@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "request_failure.h"
 #include "sipcall/report/exit_codes.h"
 
 namespace sipcall {

@@ -20,9 +20,11 @@
 #include <random>
 #include <string>
 
-#include "agent_loop.h"
+#include "command_clock.h"
 #include "sipcall/error.h"
 #include "reconnect.h"
+#include "sipcall/report/reporter.h"
+#include "sipcall/sip/sip_agent.h"
 
 namespace sipcall {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/agent_loop.h"
+#include "commands/event_queue.h"
 #include "call_audio.h"
 #include "sipcall/error.h"
 #include "sipcall/report/json_writer.h"

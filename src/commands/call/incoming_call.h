@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "active_call.h"
-#include "commands/agent_loop.h"
+#include "commands/event_queue.h"
 #include "call_audio.h"
 #include "sipcall/report/json_writer.h"
 #include "sipcall/config/options.h"
