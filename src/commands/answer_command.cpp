@@ -11,6 +11,7 @@
 #include "agent_lifecycle.h"
 #include "command_report.h"
 #include "commands/call/call_audio.h"
+#include "commands/call/call_setup.h"
 #include "commands/call/incoming_call.h"
 #include "registration_keeper.h"
 #include "sipcall/config/agent_config.h"

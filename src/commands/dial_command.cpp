@@ -9,6 +9,7 @@
 #include "command_report.h"
 #include "request_failure.h"
 #include "commands/call/call_audio.h"
+#include "commands/call/call_setup.h"
 #include "sipcall/config/agent_config.h"
 #include "sipcall/commands/commands.h"
 #include "sipcall/report/exit_codes.h"

@@ -16,8 +16,8 @@
 
 #include "commands/event_queue.h"
 #include "call_audio.h"
+#include "call_report.h"
 #include "sipcall/error.h"
-#include "sipcall/report/json_writer.h"
 #include "sipcall/media/session/media_session.h"
 #include "sipcall/media/session/reception_check.h"
 #include "sipcall/config/options.h"
@@ -25,23 +25,6 @@
 #include "sipcall/sip/sip_agent.h"
 
 namespace sipcall {
-
-struct CallResult {
-  ExitCode code = ExitCode::ok;
-  std::string error;        // one line, empty when ok
-  std::string hangup_by;    // "local", "remote", or "" (never connected)
-  long duration_ms = 0;     // from answer to hang-up [ms]
-  std::string dtmf_sent;
-  std::string dtmf_received;  // RFC 4733 and SIP INFO, in arrival order
-  media::MediaStats stats;
-  bool media_started = false;
-  double expected_tone_hz = 0;  // --expect-tone, 0 = not checked
-  media::ToneVerdict tone;      // its verdict
-  // Our BYE: -1 none sent (the peer hung up), 0 no answer within the
-  // wait, else the final status of its answer (and its reason phrase).
-  int bye_status = -1;
-  std::string bye_reason;
-};
 
 class ActiveCall {
  public:
@@ -141,31 +124,5 @@ class ActiveCall {
   std::shared_ptr<media::ReceivedAudio> received_;  // for --expect-tone
   std::vector<SdpFormat> offered_formats_;   // we offered in a 200 to an offerless re-INVITE
 };
-
-// What `dial` and `answer` check before anything goes on the network.
-struct CallCommandSetup {
-  std::vector<std::string> codecs;  // --codecs, validated
-  AgentOptions account;
-  std::string server;               // for messages
-};
-// Validates --codecs and the account, and adds user, server and transport
-// to the report.
-Result<CallCommandSetup> prepare_call_command(const GlobalOptions& global, const CallOptions& call,
-                                              JsonObject& report);
-
-// Binds a call's RTP/RTCP ports on the media address (--media-address, else
-// our address on the route to the server) and fills `local` for our SDP.
-Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& options,
-                                                             const std::string& route_address, LocalMedia& local);
-
-// Adds a finished call's "media", "dtmf_sent" and "dtmf_received" fields.
-void add_call_report(JsonObject& report, const CallResult& r, const media::MediaParams& params);
-// The human lines after a call: "audio: opus/48000 pt 111, sent 500,
-// received 498 packets (0.4 % lost), jitter 1.2 ms, RTT 0 ms, MOS 4.41",
-// the tone check, DTMF received and "<who> hung up after N ms"; `peer`
-// names the far end ("the far end", "the caller").
-// `prefix` starts every line ("call 2: " when calls overlap).
-void print_call_summary(Reporter& reporter, const CallResult& r, const media::MediaParams& params,
-                        const std::string& peer, const std::string& prefix = "");
 
 }  // namespace sipcall

@@ -1,5 +1,6 @@
 #include "incoming_call.h"
 
+#include "call_setup.h"
 #include "sipcall/config/server_url.h"
 #include "sipcall/commands/signals.h"
 
