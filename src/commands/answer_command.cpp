@@ -4,7 +4,6 @@
 // --idle-timeout. Up to --parallel calls at a time (default 1), all driven
 // by one signalling loop; others get 486.
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <memory>
 
@@ -18,6 +17,7 @@
 #include "sipcall/commands/commands.h"
 #include "sipcall/report/exit_codes.h"
 #include "sipcall/commands/signals.h"
+#include "sipcall/duration_text.h"
 
 namespace sipcall {
 
@@ -164,9 +164,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   std::string error = calls_done.error;
   int failed = calls_done.failed;
   if (idle_expired && code == ExitCode::ok) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "no call arrived within %g s", options.idle_timeout_s);
-    code = ExitCode::timeout, error = buf;
+    code = ExitCode::timeout, error = "no call arrived within " + seconds_text(options.idle_timeout_s);
   }
   report.add("calls_answered", calls_done.answered).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());

@@ -2,7 +2,6 @@
 // --duration, hang up, report. Every step is bounded: --timeout for the
 // network, --ring-timeout for the callee, --media-timeout for RTP.
 #include <algorithm>
-#include <cstdio>
 
 #include "commands/call/active_call.h"
 #include "agent_lifecycle.h"
@@ -15,6 +14,7 @@
 #include "sipcall/report/exit_codes.h"
 #include "sipcall/config/server_url.h"
 #include "sipcall/commands/signals.h"
+#include "sipcall/duration_text.h"
 
 namespace sipcall {
 
@@ -107,9 +107,8 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     if (w != Wait::event) {
       bool timed_out = w == Wait::timeout;
       code = timed_out ? ExitCode::no_answer : ExitCode::failure;
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "no answer within %g s, call cancelled", options.ring_timeout_s);
-      error = timed_out ? buf : "interrupted while ringing, call cancelled";
+      error = timed_out ? "no answer within " + seconds_text(options.ring_timeout_s) + ", call cancelled"
+                        : "interrupted while ringing, call cancelled";
       call.abandon(false, timeout);
       ended = true;
       break;

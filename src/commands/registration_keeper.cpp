@@ -1,8 +1,7 @@
 #include "registration_keeper.h"
 
-#include <cstdio>
-
 #include "request_failure.h"
+#include "sipcall/duration_text.h"
 #include "sipcall/report/exit_codes.h"
 
 namespace sipcall {
@@ -12,12 +11,6 @@ namespace {
 // A REGISTER in flight ends by Sofia's transaction timeout (64 x T1 = 32 s)
 // at the latest; should nua never report, the keeper tries again itself.
 constexpr auto kAttemptLimit = std::chrono::seconds(40);
-
-std::string seconds(long ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
-  return buf;
-}
 
 }  // namespace
 
@@ -37,7 +30,7 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
       } else {
         ++reconnects_;
         long down_ms = ms_since(lost_at_);
-        reporter_.line("registered " + account_.user + " again after " + seconds(down_ms) + " (expires " +
+        reporter_.line("registered " + account_.user + " again after " + seconds_text_tenths(down_ms) + " (expires " +
                        std::to_string(e.expires_s) + " s)");
         reporter_.event(JsonObject().add("event", "registered").add("user", account_.user).add("status", e.status).add("expires", e.expires_s)
                             .add("reconnected", true).add("attempts", attempt_).add("down_ms", down_ms));
@@ -97,7 +90,7 @@ void RegistrationKeeper::schedule_retry(const std::string& why, bool say_why) {
   int delay = backoff_delay_ms(policy_, attempt_, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
   due_ = Clock::now() + std::chrono::milliseconds(delay);
   state_ = State::waiting;
-  reporter_.line(account_.user + ": reconnecting in " + seconds(delay) + " (attempt " + std::to_string(attempt_) + ")" +
+  reporter_.line(account_.user + ": reconnecting in " + seconds_text_tenths(delay) + " (attempt " + std::to_string(attempt_) + ")" +
                  (say_why ? ": " + why : ""));
   reporter_.event(JsonObject().add("event", "reconnecting").add("user", account_.user).add("attempt", attempt_).add("in_ms", delay)
                       .add("error", why));

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "sipcall/commands/signals.h"
+#include "sipcall/duration_text.h"
 
 namespace sipcall {
 
@@ -17,12 +18,6 @@ constexpr int kInfoDigitMs = 160;                            // Duration= we ann
 // re-INVITE line says "on hold" for them), with or without music, and
 // recvonly sends nothing.
 bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv; }
-
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g s", s);
-  return buf;
-}
 
 }  // namespace
 

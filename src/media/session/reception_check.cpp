@@ -1,7 +1,8 @@
 #include "sipcall/media/session/reception_check.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "sipcall/duration_text.h"
 
 namespace sipcall::media {
 
@@ -9,12 +10,6 @@ namespace {
 long stretch_owed_ms(OwedReception::Clock::duration sending) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(sending).count();
   return std::max<long>(0, static_cast<long>(ms) - kReceptionGraceMs);
-}
-
-std::string seconds(long ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000);
-  return buf;
 }
 }  // namespace
 
@@ -34,11 +29,11 @@ std::optional<std::string> reception_shortfall(uint64_t received, long owed_ms) 
   if (owed_ms <= 0) return std::nullopt;
   const auto at_least = static_cast<uint64_t>(owed_ms / 1000);
   if (received == 0)
-    return "no RTP received from the far end, which should have been sending for " + seconds(owed_ms) +
-           " after a grace of " + seconds(kReceptionGraceMs) + " (one-way or no audio)";
+    return "no RTP received from the far end, which should have been sending for " + seconds_text_tenths(owed_ms) +
+           " after a grace of " + seconds_text_tenths(kReceptionGraceMs) + " (one-way or no audio)";
   if (received >= at_least) return std::nullopt;
   return "far too little RTP from the far end: " + std::to_string(received) + " packet" + (received == 1 ? "" : "s") +
-         " in the " + seconds(owed_ms) + " it should have been sending (at least one a second is due)";
+         " in the " + seconds_text_tenths(owed_ms) + " it should have been sending (at least one a second is due)";
 }
 
 }  // namespace sipcall::media
