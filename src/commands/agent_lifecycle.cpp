@@ -54,4 +54,27 @@ void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool regi
     if (e.type == SipEventType::shutdown_complete) break;
 }
 
+CommandAgent::CommandAgent(Reporter& reporter, CommandReport& out, bool flow_lines, double timeout_s)
+    : reporter_(reporter), out_(out), queue_(reporter, flow_lines), timeout_(from_seconds(timeout_s)) {
+  out.count_ignored_requests(queue_);
+}
+
+Error CommandAgent::start(const AgentOptions& account) {
+  auto created = SipAgent::create(account, queue_);
+  if (!created.ok()) return created.error();
+  agent_ = std::move(created.value());
+  server_ = account.server.to_string();
+  return {};
+}
+
+Error CommandAgent::register_first(const AgentOptions& account, int expires_s, SipEvent& outcome) {
+  Error err = register_and_wait(*agent_, queue_, account, expires_s, timeout_, outcome);
+  if (err) wind_down(false);
+  return err;
+}
+
+void CommandAgent::wind_down(bool registered) {
+  sipcall::wind_down(*agent_, queue_, reporter_, registered, timeout_, server_, out_.fields(), out_.timings());
+}
+
 }  // namespace sipcall

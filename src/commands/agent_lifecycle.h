@@ -3,9 +3,11 @@
 // Internal to src/commands; runs on the signalling thread.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "command_clock.h"
+#include "command_report.h"
 #include "event_queue.h"
 #include "sipcall/error.h"
 #include "sipcall/report/reporter.h"
@@ -24,5 +26,35 @@ Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& 
 // report objects.
 void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
                const std::string& server, JsonObject& report, JsonObject& timings);
+
+// The agent a command drives, the queue of its events and --timeout: what
+// `register`, `register --accounts`, `dial` and `answer` set up alike once
+// their account is known, and the registration and wind-down that go with
+// it into the command's report. The queue outlives the agent that reports
+// into it.
+class CommandAgent {
+ public:
+  // `flow_lines`: one call-flow line per SIP message (see EventQueue); the
+  // report counts the requests the queue ignores.
+  CommandAgent(Reporter& reporter, CommandReport& out, bool flow_lines, double timeout_s);
+  // Creates the agent for `account`.
+  Error start(const AgentOptions& account);
+  SipAgent& agent() { return *agent_; }
+  EventQueue& queue() { return queue_; }
+  Clock::duration timeout() const { return timeout_; }
+  // register_and_wait(); when it fails the agent is wound down (there is
+  // no binding to remove) and the Error is the command's verdict.
+  Error register_first(const AgentOptions& account, int expires_s, SipEvent& outcome);
+  // wind_down() into the command's report.
+  void wind_down(bool registered);
+
+ private:
+  Reporter& reporter_;
+  CommandReport& out_;
+  EventQueue queue_;
+  Clock::duration timeout_;
+  std::unique_ptr<SipAgent> agent_;
+  std::string server_;  // for messages
+};
 
 }  // namespace sipcall

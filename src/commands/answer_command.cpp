@@ -84,32 +84,27 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   JsonObject& timings = out.timings();
 
   auto setup = prepare_call_command(global, options.call, report);
-  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  if (!setup.ok()) return out.fail(setup.error());
   AgentOptions& ao = setup.value().account;
   ao.accept_calls = true;
-  const std::string& server = setup.value().server;
   const std::vector<std::string>& codecs = setup.value().codecs;
 
   // Try the audio options once now, so that a bad file fails at start-up
   // rather than at the first call.
   {
     auto audio = open_call_audio(options.call, options.echo, {}, reporter);
-    if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+    if (!audio.ok()) return out.fail(audio.error());
   }
 
-  EventQueue queue(reporter, true);
-  out.count_ignored_requests(queue);
-  auto timeout = from_seconds(global.timeout_s);
-  auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
-  SipAgent& agent = *created.value();
+  CommandAgent session(reporter, out, true, global.timeout_s);
+  if (Error err = session.start(ao)) return out.fail(err);
+  SipAgent& agent = session.agent();
+  EventQueue& queue = session.queue();
+  auto timeout = session.timeout();
 
   auto t0 = Clock::now();
   SipEvent reg;
-  if (Error err = register_and_wait(agent, queue, ao, kAnswerExpires_s, timeout, reg)) {
-    wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-    return out.finish(err.code(), err.message());
-  }
+  if (Error err = session.register_first(ao, kAnswerExpires_s, reg)) return out.fail(err);
   timings.add("register_ms", ms_since(t0));
   reporter.line("registered " + ao.user + " at " + ao.domain + " via " + transport_label(ao.server.transport) +
                 ", waiting for calls");
@@ -169,7 +164,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   report.add("calls_answered", calls_done.answered).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());
   if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
-  wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);
+  session.wind_down(keeper.registered());
   // Each failed call already printed its line; the report still names the first.
   if (!error.empty() && failed > 0) {
     report.add("error", error);

@@ -22,6 +22,8 @@ class CommandReport {
   void count_ignored_requests(const EventQueue& queue) { queue_ = &queue; }
   // Prints `error` (if any) as the one human error line and writes the report.
   ExitCode finish(ExitCode code, const std::string& error);
+  // finish() with the code and message of `error`.
+  ExitCode fail(const Error& error) { return finish(error.code(), error.message()); }
 
  private:
   Reporter& reporter_;

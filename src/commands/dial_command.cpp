@@ -34,24 +34,23 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   JsonObject& timings = out.timings();
 
   auto setup = prepare_call_command(global, options.call, report);
-  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  if (!setup.ok()) return out.fail(setup.error());
   const AgentOptions& ao = setup.value().account;
   const std::string& server = setup.value().server;
   const std::vector<std::string>& codecs = setup.value().codecs;
 
   // Files and devices first: a typo in --play must not cost a call.
   auto audio = open_call_audio(options.call, false, options.call.record_file, reporter);
-  if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+  if (!audio.ok()) return out.fail(audio.error());
   LocalMedia local;
   auto media = open_call_media(options.call, ao.local_address, local);
-  if (!media.ok()) return out.finish(media.error().code(), media.error().message());
+  if (!media.ok()) return out.fail(media.error());
 
-  EventQueue queue(reporter, true);
-  out.count_ignored_requests(queue);
-  auto timeout = from_seconds(global.timeout_s);
-  auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
-  SipAgent& agent = *created.value();
+  CommandAgent session(reporter, out, true, global.timeout_s);
+  if (Error err = session.start(ao)) return out.fail(err);
+  SipAgent& agent = session.agent();
+  EventQueue& queue = session.queue();
+  auto timeout = session.timeout();
   std::string target = agent.target_uri(options.target);
   report.add("target", target);
 
@@ -59,11 +58,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   if (!options.no_register) {
     auto t0 = Clock::now();
     SipEvent e;
-    Error err = register_and_wait(agent, queue, ao, 300, timeout, e);
-    if (err) {
-      wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-      return out.finish(err.code(), err.message());
-    }
+    if (Error err = session.register_first(ao, 300, e)) return out.fail(err);
     registered = true;
     timings.add("register_ms", ms_since(t0));
   }
@@ -167,7 +162,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     add_call_report(report, result, call.params());
   }
   report.add_raw("statuses", json_int_array(statuses));
-  wind_down(agent, queue, reporter, registered, timeout, server, report, timings);
+  session.wind_down(registered);
   return out.finish(code, error);
 }
 

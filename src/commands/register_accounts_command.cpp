@@ -138,7 +138,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   JsonObject& timings = out.timings();
 
   auto accounts = read_accounts_file(options.accounts_file);
-  if (!accounts.ok()) return out.finish(accounts.error().code(), accounts.error().message());
+  if (!accounts.ok()) return out.fail(accounts.error());
   // Passwords never enter a SIP message (digest only), and traces redact
   // the digest response; the reporter holds just one literal secret.
   const auto& lines = accounts.value();
@@ -149,17 +149,16 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   first.password = lines.front().account.password;
   first.auth_user = lines.front().account.auth_user;
   auto agent_options = make_agent_options(first);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  if (!agent_options.ok()) return out.fail(agent_options.error());
   const AgentOptions& ao = agent_options.value();
   std::string server = ao.server.to_string();
   report.add("server", server).add("transport", std::string(transport_name(ao.server.transport)));
 
-  EventQueue queue(reporter, false);
-  out.count_ignored_requests(queue);
-  auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
-  auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
-  SipAgent& agent = *created.value();
+  CommandAgent session(reporter, out, false, global.timeout_s);
+  if (Error err = session.start(ao)) return out.fail(err);
+  SipAgent& agent = session.agent();
+  EventQueue& queue = session.queue();
+  auto timeout = session.timeout();
 
   std::vector<AccountRun> runs(lines.size());
   std::vector<int> run_of_id(lines.size(), -1);
@@ -177,11 +176,12 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   for (auto& r : runs) agent.register_binding(options.expires_s, r.id);
   Wait w = await_outcomes(agent, queue, reporter, runs, run_of_id, started, started + timeout);
   long all_ms = ms_since(started);
+  const auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
   for (auto& r : runs) {
     if (r.done) continue;
     r.error = w == Wait::signal ? Error::internal("interrupted before the registration of " + r.options.user + " completed")
                                 : Error::timeout("register " + r.options.user + " failed: no final response from " +
-                                                 server + " within " + std::to_string(timeout.count()) + " ms");
+                                                 server + " within " + std::to_string(timeout_ms) + " ms");
     reporter.line("sip-call: " + r.error.message());
   }
 
@@ -203,7 +203,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   auto t_unregister = Clock::now();
   int removed = w == Wait::signal ? 0 : unregister_all(agent, queue, reporter, runs, timeout);
   if (removed > 0) timings.add("unregister_ms", ms_since(t_unregister));
-  wind_down(agent, queue, reporter, false, timeout, server, report, timings);
+  session.wind_down(false);
 
   // Exit code: the first failure by file order, including one that a
   // keeper met while holding the registration.

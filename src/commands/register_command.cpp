@@ -18,29 +18,24 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
   JsonObject& timings = out.timings();
 
   auto agent_options = make_agent_options(global);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  if (!agent_options.ok()) return out.fail(agent_options.error());
   const AgentOptions& ao = agent_options.value();
   std::string transport(transport_name(ao.server.transport));
   std::string server = ao.server.to_string();
   report.add("user", ao.user).add("aor", "sip:" + ao.user + "@" + ao.domain).add("server", server)
       .add("transport", transport);
 
-  EventQueue queue(reporter, false);
-  out.count_ignored_requests(queue);
-  auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
-  auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
-  SipAgent& agent = *created.value();
+  CommandAgent session(reporter, out, false, global.timeout_s);
+  if (Error err = session.start(ao)) return out.fail(err);
+  SipAgent& agent = session.agent();
+  EventQueue& queue = session.queue();
 
   auto t_register = Clock::now();
   SipEvent e;
-  Error registered = register_and_wait(agent, queue, ao, options.expires_s, timeout, e);
+  Error registered = session.register_first(ao, options.expires_s, e);
   bool answered = e.type == SipEventType::registered || e.type == SipEventType::registration_failed;
   if (answered) report.add("status", e.status).add("reason", e.phrase);
-  if (registered) {
-    wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-    return out.finish(registered.code(), registered.message());
-  }
+  if (registered) return out.fail(registered);
 
   long register_ms = ms_since(t_register);
   timings.add("register_ms", register_ms);
@@ -63,13 +58,13 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
     }
     report.add("refreshes", keeper.refreshes()).add("reconnects", keeper.reconnects());
     if (Error stop = keeper.outcome()) {
-      wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-      return out.finish(stop.code(), stop.message());
+      session.wind_down(false);
+      return out.fail(stop);
     }
     reporter.line("unregistering " + ao.user);
   }
 
-  wind_down(agent, queue, reporter, true, timeout, server, report, timings);
+  session.wind_down(true);
   return out.finish(ExitCode::ok, "");
 }
 
