@@ -1,5 +1,6 @@
-// The steps around a command's work with its SipAgent: registration before,
-// clean shutdown after, each bounded by --timeout and by a signal.
+// A command's SipAgent from creation to shutdown: created with the queue of
+// its events, registered before the command's work, unregistered and shut
+// down after, each step bounded by --timeout and by a signal.
 // Internal to src/commands; runs on the signalling thread.
 #pragma once
 
