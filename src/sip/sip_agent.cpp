@@ -29,6 +29,7 @@
 #include <sofia-sip/url.h>
 
 #include "sipcall/transport/ws_bridge.h"
+#include "dtmf_info.h"
 #include "request_filter.h"
 #include "sofia_digest.h"
 #include "sofia_ws_tport.h"
@@ -170,32 +171,12 @@ std::string body_of(sip_t const* sip) {
   return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
-// RFC 2976 INFO bodies in the wild: application/dtmf-relay ("Signal=5")
-// and application/dtmf ("5").
+// The digit of a SIP INFO (dtmf_info.h), or 0.
 char dtmf_digit_of(sip_t const* sip) {
   if (!sip || !sip->sip_content_type || !sip->sip_content_type->c_type) return 0;
-  std::string type = sip->sip_content_type->c_type;
-  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  std::string body = body_of(sip);
-  std::string value;
-  if (type == "application/dtmf-relay") {
-    auto pos = body.find("Signal=");
-    if (pos == std::string::npos) pos = body.find("signal=");
-    if (pos == std::string::npos) return 0;
-    value = body.substr(pos + 7);
-  } else if (type == "application/dtmf") {
-    value = body;
-  } else {
-    return 0;
-  }
-  auto first = value.find_first_not_of(" \t");
-  if (first == std::string::npos) return 0;
-  char c = static_cast<char>(std::toupper(static_cast<unsigned char>(value[first])));
-  if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D')) return c;
-  // Some phones send the RFC 4733 event number instead: 10 = '*', 11 = '#'.
-  if (value.compare(first, 2, "10") == 0) return '*';
-  if (value.compare(first, 2, "11") == 0) return '#';
-  return 0;
+  if (!sip->sip_payload || !sip->sip_payload->pl_data) return 0;
+  return dtmf_info_digit(sip->sip_content_type->c_type,
+                         std::string_view(sip->sip_payload->pl_data, sip->sip_payload->pl_len));
 }
 
 }  // namespace
