@@ -23,7 +23,6 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
-#include <sofia-sip/su_log.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
@@ -33,11 +32,7 @@
 #include "request_filter.h"
 #include "sofia_digest.h"
 #include "sofia_ws_tport.h"
-
-// Sofia's log objects, exported by the library without public headers.
-extern "C" su_log_t tport_log[];
-extern "C" su_log_t nta_log[];
-extern "C" su_log_t nua_log[];
+#include "trace_tap.h"
 
 namespace sipcall {
 
@@ -67,14 +62,7 @@ struct SipAgent::Impl {
   nua_t* nua = nullptr;
   std::unique_ptr<WsBridge> bridge;
 
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  SofiaTraceParser trace_parser;
-  // Responses that really arrived ("status cseq call-id"), to tell them
-  // from ones Sofia made up. Not just the last one: a stream read may hold
-  // many, all traced before the first is handed to us. Oldest dropped first.
-  std::unordered_set<std::string> received;
-  std::deque<std::string> received_order;
-  static constexpr size_t kReceivedKept = 4096;
+  std::unique_ptr<TraceTap> trace_tap;
   bool shutdown_done = false;
   request_filter::Filter request_filter;  // udp without accept_from_any
 
@@ -111,7 +99,7 @@ struct SipAgent::Impl {
 
   ~Impl();
   void emit(SipEvent e) { listener->on_sip_event(e); }
-  void on_log_text(const char* fmt, va_list ap);
+  void on_trace(SipTrace&& trace);
   void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                     tagi_t const* tags);
   void on_register_response(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
@@ -137,14 +125,6 @@ struct SipAgent::Impl {
 };
 
 namespace {
-
-SipAgent::Impl* g_trace_owner = nullptr;  // su_log redirection has one global sink
-
-void trace_logger(void*, char const* fmt, va_list ap) {
-  if (g_trace_owner) g_trace_owner->on_log_text(fmt, ap);
-}
-
-void quiet_logger(void*, char const*, va_list) {}
 
 void connection_closed(tp_stack_t*, tp_client_t* client, tport_t* tp, msg_t*, int error) {
   auto* impl = reinterpret_cast<SipAgent::Impl*>(client);
@@ -181,35 +161,12 @@ char dtmf_digit_of(sip_t const* sip) {
 
 }  // namespace
 
-void SipAgent::Impl::on_log_text(const char* fmt, va_list ap) {
-  char buf[4096];
-  int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n <= 0) return;
-  SipTrace trace;
-  std::string_view text(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
-  while (trace_parser.feed(text, trace)) {
-    text = {};
-    trace.elapsed_ms = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-    if (!trace.outgoing) {
-      if (int status = response_status(trace.text)) {
-        std::string key = std::to_string(status) + " " + cseq(trace.text) + " " + header_value(trace.text, "call-id", "i");
-        if (received.insert(key).second) {
-          received_order.push_back(std::move(key));
-          if (received_order.size() > kReceivedKept) {
-            received.erase(received_order.front());
-            received_order.pop_front();
-          }
-        }
-      }
-    } else if (start_line(trace.text).rfind("REGISTER ", 0) == 0) {
-      note_register_sent(trace);
-    }
-    SipEvent e;
-    e.type = SipEventType::trace;
-    e.trace = std::move(trace);
-    emit(std::move(e));
-  }
+void SipAgent::Impl::on_trace(SipTrace&& trace) {
+  if (trace.outgoing && start_line(trace.text).rfind("REGISTER ", 0) == 0) note_register_sent(trace);
+  SipEvent e;
+  e.type = SipEventType::trace;
+  e.trace = std::move(trace);
+  emit(std::move(e));
 }
 
 // Which account a REGISTER we sent belongs to: its To user (one account per
@@ -232,11 +189,7 @@ void SipAgent::Impl::note_register_sent(const SipTrace& trace) {
 }
 
 bool SipAgent::Impl::from_network(int status, sip_t const* sip) const {
-  if (!sip || !sip->sip_cseq) return false;
-  std::string key = std::to_string(status) + " " + std::to_string(sip->sip_cseq->cs_seq) + " " +
-                    (sip->sip_cseq->cs_method_name ? sip->sip_cseq->cs_method_name : "") + " " +
-                    (sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
-  return received.count(key) > 0;
+  return trace_tap->from_network(status, sip);
 }
 
 std::string SipAgent::Impl::transport_detail() const {
@@ -429,8 +382,7 @@ bool SipAgent::Impl::filter_requests() {
     e.detail = what;
     emit(std::move(e));
   };
-  request_filter::activate(&request_filter);
-  return true;
+  return request_filter::activate(&request_filter);
 }
 
 void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
@@ -560,8 +512,8 @@ void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phr
 }
 
 SipAgent::Impl::~Impl() {
-  if (request_filter.ignored) request_filter::activate(nullptr);
-  if (g_trace_owner == this) g_trace_owner = nullptr;
+  request_filter::deactivate(&request_filter);
+  trace_tap.reset();  // what Sofia sends while it is torn down is no trace of ours
   // nua refuses to be destroyed before its shutdown completed, and its
   // objects then still hang off the root: leave both to process exit rather
   // than free memory Sofia still uses.
@@ -591,13 +543,11 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   impl->registrations[0].account = {options.user, options.auth_user, options.display_name, options.password};
   impl->account_of_user[options.user] = 0;
 
-  // Messages are traced through su_log_default; Sofia's own debug chatter is
-  // not for users (it may also echo parts of requests).
-  g_trace_owner = impl.get();
-  su_log_redirect(su_log_default, trace_logger, nullptr);
-  su_log_redirect(tport_log, quiet_logger, nullptr);
-  su_log_redirect(nta_log, quiet_logger, nullptr);
-  su_log_redirect(nua_log, quiet_logger, nullptr);
+  // Messages are traced through Sofia's log, which has one sink per process.
+  Impl* agent = impl.get();
+  auto tap = TraceTap::claim([agent](SipTrace&& trace) { agent->on_trace(std::move(trace)); });
+  if (!tap.ok()) return tap.error();
+  impl->trace_tap = std::move(tap.value());
 
   impl->root = su_root_create(impl.get());
   if (!impl->root) return Error::internal("Sofia-SIP: cannot create event loop");
