@@ -1,26 +1,23 @@
 // The facade of sip_agent.h over Sofia-SIP's nua: the agent's creation, its
 // event loop and nua's single callback, dispatched to the parts that do the
 // work. Sofia-SIP is included only in src/sip: here, in the parts of the
-// agent (registrations.cpp, trace_tap.cpp, agent_context.h), in
+// agent (registrations.cpp, calls.cpp, trace_tap.cpp, agent_context.h), in
 // the transport hooks (sofia_ws_tport.*, request_filter.cpp,
 // sofia_tport_abi.h), in the digest client (sofia_digest.*, digest.cpp) and
 // in the SDP parser (sdp.cpp). Nothing outside src/sip includes it.
 #include "sipcall/sip/sip_agent.h"
 
 #include <algorithm>
-#include <deque>
-#include <map>
 
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
-#include <sofia-sip/sip_status.h>
 #include <sofia-sip/tport_tag.h>
 
 #include "sipcall/transport/ws_bridge.h"
 #include "agent_context.h"
-#include "dtmf_info.h"
+#include "calls.h"
 #include "registrations.h"
 #include "request_filter.h"
 #include "sofia_digest.h"
@@ -44,17 +41,7 @@ struct SipAgent::Impl {
   std::unique_ptr<TraceTap> trace_tap;
   request_filter::Filter request_filter;  // udp without accept_from_any
   Registrations registrations{context};
-  struct Call {
-    int id = 0;
-    sofia_digest::Session auth;  // one answer per INVITE (and stale ones), like REGISTER
-    bool confirmed = false;  // nua_callstate_ready reached: UPDATEs are ours to answer
-    // UPDATEs awaiting respond_update(), oldest first (their events are
-    // handled in order): nua answers a request other than INVITE only when
-    // told which one (NUTAG_WITH).
-    std::deque<std::shared_ptr<nua_saved_event_t>> updates;
-  };
-  std::map<nua_handle_t*, Call> calls;
-  int next_call_id = 1;
+  Calls calls{context};
   bool shutdown_done = false;
 
   const AgentOptions& options() const { return context.options; }
@@ -62,23 +49,6 @@ struct SipAgent::Impl {
   void on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
                     tagi_t const* tags);
   bool filter_requests();
-  int invite(const std::string& target_uri, const std::string& sdp_offer);
-  void respond(int call, int status, const std::string& sdp);
-  void respond_update(int call, int status, const std::string& sdp);
-  void cancel(int call);
-  void bye(int call);
-  void send_dtmf_info(int call, char digit, int duration_ms);
-  static bool handles_call(nua_event_t event);
-  void on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
-                     tagi_t const* tags);
-  void destroy_handles();
-  void on_new_invite(nua_handle_t* nh, sip_t const* sip);
-  void on_invite_response(Call& call, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip);
-  void emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip);
-  void emit_refused_call(int call, int status, char const* phrase, const Error& why);
-  // Forgets the call, destroys its handle and emits call_terminated.
-  void release_call(nua_handle_t* nh);
-  nua_handle_t* handle_of(int call) const;
 };
 
 namespace {
@@ -88,249 +58,7 @@ void nua_callback(nua_event_t event, int status, char const* phrase, nua_t*, nua
   static_cast<SipAgent::Impl*>(magic)->on_nua_event(event, status, phrase ? phrase : "", nh, sip, tags);
 }
 
-
-// The request nua is reporting now, kept until answered (or the call ends).
-std::shared_ptr<nua_saved_event_t> saved_event(nua_t* nua) {
-  auto saved = std::shared_ptr<nua_saved_event_t>(new nua_saved_event_t[1], [](nua_saved_event_t* e) {
-    nua_destroy_event(e);
-    delete[] e;
-  });
-  if (nua_save_event(nua, saved.get()) != 1) return nullptr;
-  return saved;
-}
-
-std::string body_of(sip_t const* sip) {
-  if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data) return {};
-  return std::string(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-}
-
-// The digit of a SIP INFO (dtmf_info.h), or 0.
-char dtmf_digit_of(sip_t const* sip) {
-  if (!sip || !sip->sip_content_type || !sip->sip_content_type->c_type) return 0;
-  if (!sip->sip_payload || !sip->sip_payload->pl_data) return 0;
-  return dtmf_info_digit(sip->sip_content_type->c_type,
-                         std::string_view(sip->sip_payload->pl_data, sip->sip_payload->pl_len));
-}
-
-// The caller as "Name <sip:user@host>", without the From tag.
-std::string caller_of(sip_t const* sip) {
-  if (!sip || !sip->sip_from) return {};
-  std::string peer;
-  char* from = sip_header_as_string(nullptr, reinterpret_cast<sip_header_t const*>(sip->sip_from));
-  if (from) {
-    peer = from;
-    auto tag = peer.find(";tag=");
-    if (tag != std::string::npos) peer.erase(tag);
-  }
-  su_free(nullptr, from);
-  return peer;
-}
-
 }  // namespace
-
-int SipAgent::Impl::invite(const std::string& target_uri, const std::string& sdp_offer) {
-  nua_handle_t* nh = nua_handle(context.nua, nullptr, SIPTAG_TO_STR(target_uri.c_str()), TAG_END());
-  int id = next_call_id++;
-  calls[nh].id = id;
-  nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp_offer.c_str()), TAG_END());
-  return id;
-}
-
-void SipAgent::Impl::respond(int call, int status, const std::string& sdp) {
-  nua_handle_t* nh = handle_of(call);
-  if (!nh) return;
-  // nua keeps the phrase pointer until it sends the response: only static
-  // strings will do.
-  char const* phrase = sip_status_phrase(status);
-  nua_respond(nh, status, phrase ? phrase : "Unknown", TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-              TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
-}
-
-void SipAgent::Impl::respond_update(int call, int status, const std::string& sdp) {
-  nua_handle_t* nh = handle_of(call);
-  if (!nh || calls[nh].updates.empty()) return;
-  std::shared_ptr<nua_saved_event_t> update = std::move(calls[nh].updates.front());
-  calls[nh].updates.pop_front();
-  if (!update) return;  // nua could not save it
-  char const* phrase = sip_status_phrase(status);
-  nua_respond(nh, status, phrase ? phrase : "Unknown", NUTAG_WITH_SAVED(update.get()),
-              TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
-              TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
-}
-
-void SipAgent::Impl::cancel(int call) {
-  if (nua_handle_t* nh = handle_of(call)) nua_cancel(nh, TAG_END());
-}
-
-void SipAgent::Impl::bye(int call) {
-  if (nua_handle_t* nh = handle_of(call)) nua_bye(nh, TAG_END());
-}
-
-void SipAgent::Impl::send_dtmf_info(int call, char digit, int duration_ms) {
-  nua_handle_t* nh = handle_of(call);
-  if (!nh) return;
-  std::string body = std::string("Signal=") + digit + "\r\nDuration=" + std::to_string(duration_ms) + "\r\n";
-  nua_info(nh, SIPTAG_CONTENT_TYPE_STR("application/dtmf-relay"), SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
-}
-
-void SipAgent::Impl::destroy_handles() {
-  for (auto& [nh, call] : calls) {
-    call.updates.clear();  // a saved event belongs to nua
-    nua_handle_destroy(nh);
-  }
-}
-
-bool SipAgent::Impl::handles_call(nua_event_t event) {
-  switch (event) {
-    case nua_r_invite:
-    case nua_i_invite:
-    case nua_i_ack:
-    case nua_i_bye:
-    case nua_i_cancel:
-    case nua_i_info:
-    case nua_i_update:
-    case nua_r_bye:
-    case nua_r_info:
-    case nua_i_state:
-      return true;
-    default:
-      return false;
-  }
-}
-
-void SipAgent::Impl::emit_call(SipEventType type, int call, int status, char const* phrase, sip_t const* sip) {
-  SipEvent e;
-  e.type = type;
-  e.call = call;
-  e.status = status;
-  e.phrase = phrase ? phrase : "";
-  e.from_network = context.from_network(status, sip);
-  if (!e.from_network && type == SipEventType::call_failed) e.detail = context.transport_detail();
-  e.body = body_of(sip);
-  context.emit(std::move(e));
-}
-
-// A challenge to our INVITE that we do not answer: the call fails with why.
-void SipAgent::Impl::emit_refused_call(int call, int status, char const* phrase, const Error& why) {
-  SipEvent e;
-  e.type = SipEventType::call_failed;
-  e.call = call;
-  e.status = status;
-  e.phrase = phrase ? phrase : "";
-  e.verdict = why.code();
-  e.detail = why.message();
-  context.emit(std::move(e));
-}
-
-void SipAgent::Impl::release_call(nua_handle_t* nh) {
-  auto it = calls.find(nh);
-  if (it == calls.end()) return;
-  int id = it->second.id;
-  calls.erase(it);
-  nua_handle_destroy(nh);
-  SipEvent e;
-  e.type = SipEventType::call_terminated;
-  e.call = id;
-  context.emit(std::move(e));
-}
-
-nua_handle_t* SipAgent::Impl::handle_of(int call) const {
-  for (const auto& [nh, c] : calls)
-    if (c.id == call) return nh;
-  return nullptr;
-}
-
-void SipAgent::Impl::on_new_invite(nua_handle_t* nh, sip_t const* sip) {
-  if (!context.options.accept_calls) {
-    nua_respond(nh, 480, "Temporarily Unavailable", TAG_END());
-    nua_handle_destroy(nh);
-    return;
-  }
-  auto it = calls.emplace(nh, Call{}).first;
-  it->second.id = next_call_id++;
-  SipEvent e;
-  e.type = SipEventType::incoming_call;
-  e.call = it->second.id;
-  e.body = body_of(sip);
-  e.peer = caller_of(sip);
-  context.emit(std::move(e));
-}
-
-void SipAgent::Impl::on_invite_response(Call& call, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip) {
-  if (status < 200) {
-    if (status > 100) emit_call(SipEventType::call_progress, call.id, status, phrase, sip);
-  } else if (status < 300) {
-    emit_call(SipEventType::call_answered, call.id, status, phrase, sip);
-  } else if ((status == 401 || status == 407) && !context.options.password.empty() && sip &&
-             context.from_network(status, sip)) {
-    auto answered = answer_challenge(call.auth, nh, sip, context.own_account());
-    if (answered.ok() && answered.value()) return;  // resent with credentials; the next response decides
-    if (!answered.ok()) emit_refused_call(call.id, status, phrase, answered.error());
-    else emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
-    // nua keeps a challenged INVITE for an nua_authenticate() that will
-    // not come; released now, or it holds its messages until exit.
-    release_call(nh);
-  } else {
-    emit_call(SipEventType::call_failed, call.id, status, phrase, sip);
-  }
-}
-
-void SipAgent::Impl::on_call_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh, sip_t const* sip,
-                     tagi_t const* tags) {
-  auto it = calls.find(nh);
-  if (event == nua_i_invite && it == calls.end()) return on_new_invite(nh, sip);
-  if (it == calls.end()) return;  // a handle we already released
-  Call& call = it->second;
-  switch (event) {
-    case nua_r_invite:
-      on_invite_response(call, status, phrase, nh, sip);
-      break;
-    case nua_i_invite:
-      emit_call(SipEventType::call_reoffer, call.id, status, phrase, sip);
-      break;
-    case nua_i_ack:
-      emit_call(SipEventType::call_ack, call.id, status, phrase, sip);
-      break;
-    case nua_i_update:
-      // Before the call is confirmed an offer could cross our answer.
-      if (!call.confirmed) {
-        nua_respond(nh, SIP_491_REQUEST_PENDING, NUTAG_WITH_THIS(context.nua), TAG_END());
-        break;
-      }
-      call.updates.push_back(saved_event(context.nua));
-      emit_call(SipEventType::call_update, call.id, status, phrase, sip);
-      break;
-    case nua_i_bye:
-    case nua_i_cancel:
-      emit_call(SipEventType::remote_hangup, call.id, status, phrase, sip);
-      break;
-    case nua_r_bye:
-      if (status >= 200) emit_call(SipEventType::bye_answered, call.id, status, phrase, sip);
-      break;
-    case nua_r_info:
-      if (status >= 200) emit_call(SipEventType::info_answered, call.id, status, phrase, sip);
-      break;
-    case nua_i_info:
-      if (char digit = dtmf_digit_of(sip)) {
-        SipEvent e;
-        e.type = SipEventType::dtmf_info;
-        e.call = call.id;
-        e.dtmf = digit;
-        context.emit(std::move(e));
-      }
-      break;
-    case nua_i_state: {
-      int state = nua_callstate_init;
-      tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
-      if (state == nua_callstate_ready) call.confirmed = true;
-      if (state == nua_callstate_terminated) release_call(nh);
-      break;
-    }
-    default:
-      break;
-  }
-}
-
 
 void SipAgent::Impl::on_trace(SipTrace&& trace) {
   if (trace.outgoing && start_line(trace.text).rfind("REGISTER ", 0) == 0) registrations.note_register_sent(trace);
@@ -356,7 +84,7 @@ bool SipAgent::Impl::filter_requests() {
 
 void SipAgent::Impl::on_nua_event(nua_event_t event, int status, char const* phrase, nua_handle_t* nh,
                                   sip_t const* sip, tagi_t const* tags) {
-  if (handles_call(event)) return on_call_event(event, status, phrase, nh, sip, tags);
+  if (Calls::handles(event)) return calls.on_event(event, status, phrase, nh, sip, tags);
   switch (event) {
     case nua_r_register:
     case nua_r_unregister:
@@ -386,7 +114,7 @@ SipAgent::Impl::~Impl() {
   nua_t*& nua = context.nua;
   if (nua && shutdown_done) {
     registrations.destroy_handles();
-    destroy_handles();
+    calls.destroy_handles();
     nua_destroy(nua);
     nua = nullptr;
   }
@@ -578,21 +306,21 @@ std::string SipAgent::target_uri(const std::string& target) const {
 }
 
 int SipAgent::invite(const std::string& target_uri, const std::string& sdp_offer) {
-  return impl_->invite(target_uri, sdp_offer);
+  return impl_->calls.invite(target_uri, sdp_offer);
 }
 
-void SipAgent::respond(int call, int status, const std::string& sdp) { impl_->respond(call, status, sdp); }
+void SipAgent::respond(int call, int status, const std::string& sdp) { impl_->calls.respond(call, status, sdp); }
 
 void SipAgent::respond_update(int call, int status, const std::string& sdp) {
-  impl_->respond_update(call, status, sdp);
+  impl_->calls.respond_update(call, status, sdp);
 }
 
-void SipAgent::cancel(int call) { impl_->cancel(call); }
+void SipAgent::cancel(int call) { impl_->calls.cancel(call); }
 
-void SipAgent::bye(int call) { impl_->bye(call); }
+void SipAgent::bye(int call) { impl_->calls.bye(call); }
 
 void SipAgent::send_dtmf_info(int call, char digit, int duration_ms) {
-  impl_->send_dtmf_info(call, digit, duration_ms);
+  impl_->calls.send_dtmf_info(call, digit, duration_ms);
 }
 
 }  // namespace sipcall
