@@ -96,7 +96,15 @@ bool hook_udp() {
   return ok;
 }
 
-void activate(const Filter* filter) { g_active = filter; }
+bool activate(const Filter* filter) {
+  if (g_active && g_active != filter) return false;
+  g_active = filter;
+  return true;
+}
+
+void deactivate(const Filter* filter) {
+  if (g_active == filter) g_active = nullptr;
+}
 
 bool endpoint(const std::string& numeric_host, int port, sockaddr_storage& out) {
   out = {};

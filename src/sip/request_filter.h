@@ -34,8 +34,11 @@ struct Filter {
   std::function<void(const std::string& what)> ignored;
 };
 
-// The filter of this process's agent (one at a time); nullptr accepts all.
-void activate(const Filter* filter);
+// Makes `filter` the one of this process's agent; false while another is
+// active (one agent per process, see sip_agent.h). Until deactivated,
+// nothing is filtered.
+bool activate(const Filter* filter);
+void deactivate(const Filter* filter);
 
 // The address `numeric_host` (an IPv4 or IPv6 literal) and `port`; false
 // for anything else.

@@ -1,8 +1,14 @@
-// SipAgent: the only module that talks to Sofia-SIP (nua). It turns nua's one
+// SipAgent: sip-call's SIP user agent, on Sofia-SIP's nua. It turns nua's one
 // callback into typed SipEvents and offers the few operations sip-call needs.
+// Sofia-SIP stays inside src/sip (see sip_agent.cpp for which files); no type
+// of it crosses this header.
 //
 // Threading: everything runs on the thread that calls run_for(); the agent is
 // not thread-safe. Ownership: the listener must outlive the agent.
+//
+// One agent per process: Sofia's log, from which the agent learns what went
+// over the wire, has one sink, and so has the udp request filter. While an
+// agent lives, create() of another fails with an internal Error.
 #pragma once
 
 #include <memory>
@@ -80,6 +86,7 @@ class SipListener {
 class SipAgent {
  public:
   // Binds the local transport and, for ws/wss, starts the WebSocket bridge.
+  // An internal Error while another agent of this process lives.
   static Result<std::unique_ptr<SipAgent>> create(const AgentOptions& options, SipListener& listener);
   ~SipAgent();
 

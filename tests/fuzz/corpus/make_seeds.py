@@ -81,6 +81,14 @@ write("sip_trace", "empty_authorization",
       "\x40" + sofia_dump("send", "wss/[127.0.0.1]:7443", "REGISTER sip:pbx.test SIP/2.0\r\nAuthorization: \r\n"
                                                           "Content-Length: 0\r\n\r\n"))
 
+# fuzz_dtmf_info: Content-Type byte (even: application/dtmf-relay, odd:
+# application/dtmf; > 127: in upper case), then the INFO body.
+write("dtmf_info", "kamailio_relay", b"\x00" + b"Signal=5\nDuration=250")
+write("dtmf_info", "baresip_relay_hash", b"\x80" + b"Signal=#\r\nDuration=160\r\n")
+write("dtmf_info", "3cx_relay_event_10", b"\x02" + b"Duration=100\r\nSignal=10\r\n")
+write("dtmf_info", "plain_dtmf", b"\x01" + b"A\r\n")
+write("dtmf_info", "relay_no_signal", b"\x00" + b"Signal=\r\n")
+
 # --- RTP, RTCP, DTMF ----------------------------------------------------------
 
 
