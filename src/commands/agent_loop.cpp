@@ -87,7 +87,7 @@ bool EventQueue::pop(SipEvent& out) {
   return true;
 }
 
-Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
+Wait wait_event(Signalling& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
                 int signals_seen) {
   for (;;) {
     if (queue.pop(out)) return Wait::event;
@@ -113,7 +113,7 @@ std::string failure_message(const SipEvent& e, const std::string& what, const st
   return what + " failed: " + std::to_string(e.status) + " " + e.phrase;
 }
 
-Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
+Error register_and_wait(Signalling& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
                         Clock::duration timeout, SipEvent& outcome) {
   std::string server = account.server.to_string();
   agent.register_binding(expires_s);
@@ -142,7 +142,7 @@ Error registration_error(const SipEvent& e, const AgentOptions& account, const s
   return {code, message};
 }
 
-void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
+void wind_down(Signalling& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
                const std::string& server, JsonObject& report, JsonObject& timings) {
   if (registered) {
     auto t0 = Clock::now();

@@ -68,7 +68,7 @@ enum class Wait { event, timeout, signal };
 
 // Runs the agent until an event arrives, `deadline` passes, or (only when
 // `stop_on_signal`) more than `signals_seen` SIGINT/SIGTERM have come in.
-Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
+Wait wait_event(Signalling& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
                 int signals_seen);
 
 // "register 101 failed: 401 Unauthorized", or the transport's diagnosis when
@@ -85,13 +85,13 @@ Error registration_error(const SipEvent& e, const AgentOptions& account, const s
 // REGISTERs and waits, bounded by `timeout` and by a signal, for the final
 // outcome, which lands in `outcome` whenever one arrived. The Error carries
 // the exit code and the one-line message ("register 101 failed: ...").
-Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
+Error register_and_wait(Signalling& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
                         Clock::duration timeout, SipEvent& outcome);
 
 // Unregisters (when `registered`), then shuts the agent down; bounded by
 // `timeout`, never fatal. Records unregister_ms / "unregistered" in the
 // report objects.
-void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
+void wind_down(Signalling& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
                const std::string& server, JsonObject& report, JsonObject& timings);
 
 }  // namespace sipcall
