@@ -7,7 +7,7 @@
 
 namespace sipcall {
 
-Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
+Error register_and_wait(Signalling& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
                         Clock::duration timeout, SipEvent& outcome) {
   std::string server = account.server.to_string();
   agent.register_binding(expires_s);
@@ -24,7 +24,7 @@ Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& 
   return registration_error(outcome, account, "register " + account.user);
 }
 
-void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
+void wind_down(Signalling& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
                const std::string& server, JsonObject& report, JsonObject& timings) {
   if (registered) {
     auto t0 = Clock::now();

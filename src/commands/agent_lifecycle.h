@@ -19,13 +19,13 @@ namespace sipcall {
 // REGISTERs and waits, bounded by `timeout` and by a signal, for the final
 // outcome, which lands in `outcome` whenever one arrived. The Error carries
 // the exit code and the one-line message ("register 101 failed: ...").
-Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
+Error register_and_wait(Signalling& agent, EventQueue& queue, const AgentOptions& account, int expires_s,
                         Clock::duration timeout, SipEvent& outcome);
 
 // Unregisters (when `registered`), then shuts the agent down; bounded by
 // `timeout`, never fatal. Records unregister_ms / "unregistered" in the
 // report objects.
-void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
+void wind_down(Signalling& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,
                const std::string& server, JsonObject& report, JsonObject& timings);
 
 // The agent a command drives, the queue of its events and --timeout: what

@@ -63,7 +63,7 @@ bool EventQueue::pop(SipEvent& out) {
   return true;
 }
 
-Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
+Wait wait_event(Signalling& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
                 int signals_seen) {
   for (;;) {
     if (queue.pop(out)) return Wait::event;

@@ -39,7 +39,7 @@ enum class Wait { event, timeout, signal };
 
 // Runs the agent until an event arrives, `deadline` passes, or (only when
 // `stop_on_signal`) more than `signals_seen` SIGINT/SIGTERM have come in.
-Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
+Wait wait_event(Signalling& agent, EventQueue& queue, SipEvent& out, Clock::time_point deadline, bool stop_on_signal,
                 int signals_seen);
 
 }  // namespace sipcall

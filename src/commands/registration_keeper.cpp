@@ -14,7 +14,7 @@ constexpr auto kAttemptLimit = std::chrono::seconds(40);
 
 }  // namespace
 
-RegistrationKeeper::RegistrationKeeper(SipAgent& agent, Reporter& reporter, const AgentOptions& account,
+RegistrationKeeper::RegistrationKeeper(Signalling& agent, Reporter& reporter, const AgentOptions& account,
                                        int expires_s, BackoffPolicy policy, int account_id)
     : agent_(agent), reporter_(reporter), account_(account), expires_s_(expires_s), policy_(policy),
       account_id_(account_id) {}

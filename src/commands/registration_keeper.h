@@ -34,7 +34,7 @@ class RegistrationKeeper {
   // succeeded. `account` and `reporter` must outlive the keeper.
   // `account_id` is the agent's account (SipAgent::add_account) it keeps;
   // `account` then carries that account's user and password.
-  RegistrationKeeper(SipAgent& agent, Reporter& reporter, const AgentOptions& account, int expires_s,
+  RegistrationKeeper(Signalling& agent, Reporter& reporter, const AgentOptions& account, int expires_s,
                      BackoffPolicy policy = {}, int account_id = 0);
 
   // Give it every event the command does not handle itself; events about
@@ -62,7 +62,7 @@ class RegistrationKeeper {
   void schedule_retry(const std::string& why, bool say_why);
   void start_attempt();
 
-  SipAgent& agent_;
+  Signalling& agent_;
   Reporter& reporter_;
   const AgentOptions& account_;
   int expires_s_;

@@ -16,6 +16,7 @@
 
 #include "sipcall/error.h"
 #include "sipcall/config/agent_options.h"
+#include "sipcall/sip/signalling.h"
 #include "sipcall/sip/sip_trace.h"
 
 namespace sipcall {
@@ -83,15 +84,15 @@ class SipListener {
   virtual void on_sip_event(const SipEvent& event) = 0;
 };
 
-class SipAgent {
+class SipAgent : public Signalling {
  public:
   // Binds the local transport and, for ws/wss, starts the WebSocket bridge.
   // An internal Error while another agent of this process lives.
   static Result<std::unique_ptr<SipAgent>> create(const AgentOptions& options, SipListener& listener);
-  ~SipAgent();
+  ~SipAgent() override;
 
   // Runs Sofia's event loop for up to `ms` milliseconds.
-  void run_for(int ms);
+  void run_for(int ms) override;
 
   // REGISTER our contact for `expires_s`; nua refreshes it before expiry
   // until unregister() or a failed refresh, and re-REGISTERs at once when
@@ -101,9 +102,9 @@ class SipAgent {
   // `account` 0 is the one of AgentOptions; others come from add_account().
   // Each account has its own handle, Call-ID, credentials and one
   // authenticated retry, and its events carry its id.
-  void register_binding(int expires_s, int account = 0);
+  void register_binding(int expires_s, int account = 0) override;
   // Removes only our own binding.
-  void unregister(int account = 0);
+  void unregister(int account = 0) override;
   // Another identity on the same transport and connection, for registering
   // many accounts from one process. Returns its id (1, 2, ...). A user that
   // is already an account of this agent returns that account's id.
@@ -111,7 +112,7 @@ class SipAgent {
   // Releases everything; shutdown_complete follows. A binding in force is
   // un-REGISTERed first; a registration that is not is abandoned. This
   // holds for every account.
-  void shutdown();
+  void shutdown() override;
 
   // Calls. Ids are small positive numbers, never reused within an agent.
   // "102" -> sip:102@domain, "alice@example.com" -> sip:alice@example.com,
@@ -119,17 +120,17 @@ class SipAgent {
   std::string target_uri(const std::string& target) const;
   // INVITE with an SDP offer; a digest challenge is answered once (a stale
   // one again), Basic never: as for REGISTER, see sofia_digest.h.
-  int invite(const std::string& target_uri, const std::string& sdp_offer);
+  int invite(const std::string& target_uri, const std::string& sdp_offer) override;
   // Answers an incoming INVITE or re-INVITE (180, 200 with SDP, 486, 488...).
   // The reason phrase is the standard one for `status`.
-  void respond(int call, int status, const std::string& sdp = {});
+  void respond(int call, int status, const std::string& sdp = {}) override;
   // Answers the call's pending UPDATE (call_update), with our SDP answer
   // when it carried an offer.
-  void respond_update(int call, int status, const std::string& sdp = {});
-  void cancel(int call);  // while our INVITE has no final answer
-  void bye(int call);     // once the call is answered
+  void respond_update(int call, int status, const std::string& sdp = {}) override;
+  void cancel(int call) override;  // while our INVITE has no final answer
+  void bye(int call) override;     // once the call is answered
   // SIP INFO application/dtmf-relay with one digit.
-  void send_dtmf_info(int call, char digit, int duration_ms);
+  void send_dtmf_info(int call, char digit, int duration_ms) override;
 
   std::string aor() const;  // sip:user@domain
   struct Impl;

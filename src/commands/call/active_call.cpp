@@ -21,7 +21,7 @@ bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv; }
 
 }  // namespace
 
-ActiveCall::ActiveCall(SipAgent& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+ActiveCall::ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
                        std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media,
                        LocalMedia local)
     : agent_(agent), queue_(queue), reporter_(reporter), options_(options), codecs_(std::move(codecs)), call_(call),

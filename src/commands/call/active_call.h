@@ -29,7 +29,7 @@ namespace sipcall {
 class ActiveCall {
  public:
   // `media` is bound already; `local` describes it (address, ports, o= ids).
-  ActiveCall(SipAgent& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+  ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
              std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media, LocalMedia local);
   ~ActiveCall();
 
@@ -85,7 +85,7 @@ class ActiveCall {
   std::string dtmf_info_failure() const;
   std::string bye_failure() const;
 
-  SipAgent& agent_;
+  Signalling& agent_;
   EventQueue& queue_;
   Reporter& reporter_;
   const CallOptions& options_;

@@ -22,7 +22,7 @@ namespace sipcall {
 
 // What every call of one `answer` run shares; all of it outlives the calls.
 struct AnswerContext {
-  SipAgent& agent;
+  Signalling& agent;
   EventQueue& queue;
   Reporter& reporter;
   const AnswerOptions& options;
