@@ -2,6 +2,7 @@
 // again after a loss (backoff schedule), and which failures are final.
 #include <doctest/doctest.h>
 
+#include "commands/event_queue.h"
 #include "commands/fake_signalling.h"
 #include "commands/registration_keeper.h"
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands/call/active_call.h"
+#include "commands/call/call_setup.h"
 #include "commands/fake_signalling.h"
 #include "sipcall/commands/signals.h"
 

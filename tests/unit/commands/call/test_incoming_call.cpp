@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "commands/call/incoming_call.h"
+#include "commands/call/call_setup.h"
 #include "commands/fake_signalling.h"
 
 using namespace sipcall;
