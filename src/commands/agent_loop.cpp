@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sipcall/sip/sip_failure.h"
 #include "sipcall/report/exit_codes.h"
 #include "sipcall/commands/signals.h"
 
@@ -124,22 +125,26 @@ Error register_and_wait(SipAgent& agent, EventQueue& queue, const AgentOptions& 
            outcome.type != SipEventType::registration_failed);
   if (w == Wait::signal) return Error::internal("interrupted before the registration completed");
   if (w == Wait::timeout)
-    return Error::timeout("register failed: no final response from " + server + " within " +
+    return Error::no_response("register failed: no final response from " + server + " within " +
                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms");
   if (outcome.type == SipEventType::registered) return {};
   return registration_error(outcome, account, "register " + account.user);
 }
 
 ExitCode exit_code_of(const SipEvent& e) {
-  return e.verdict != ExitCode::ok ? e.verdict : exit_code_for_sip_failure(e.status, e.from_network);
+  return exit_code_of(error_kind_of(e));
+}
+
+ErrorKind error_kind_of(const SipEvent& e) {
+  return e.verdict != ErrorKind::none ? e.verdict : sip_failure_kind(e.status, e.from_network);
 }
 
 Error registration_error(const SipEvent& e, const AgentOptions& account, const std::string& what) {
-  ExitCode code = exit_code_of(e);
+  ErrorKind kind = error_kind_of(e);
   std::string message = failure_message(e, what, account.server.to_string());
-  if (code == ExitCode::auth_failed && e.verdict == ExitCode::ok)
+  if (kind == ErrorKind::auth_refused && e.verdict == ErrorKind::none)
     message += account.password.empty() ? " (no password given)" : " (wrong password or auth ID?)";
-  return {code, message};
+  return {kind, message};
 }
 
 void wind_down(SipAgent& agent, EventQueue& queue, Reporter& reporter, bool registered, Clock::duration timeout,

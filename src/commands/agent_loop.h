@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/report/reporter.h"
 #include "sipcall/sip/sip_agent.h"
 
@@ -75,7 +76,9 @@ Wait wait_event(SipAgent& agent, EventQueue& queue, SipEvent& out, Clock::time_p
 // Sofia made the response up.
 std::string failure_message(const SipEvent& e, const std::string& what, const std::string& server);
 
-// The exit code of a failed request: the agent's own verdict, else its status.
+// What went wrong with a failed request: the agent's own verdict, else
+// what its status means; and the exit code that becomes.
+ErrorKind error_kind_of(const SipEvent& e);
 ExitCode exit_code_of(const SipEvent& e);
 
 // The Error for a failed REGISTER: exit code by status, and "<what> failed:

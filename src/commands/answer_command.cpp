@@ -82,7 +82,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   JsonObject& timings = out.timings();
 
   auto setup = prepare_call_command(global, options.call, report);
-  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  if (!setup.ok()) return out.finish(exit_code_of(setup.error()), setup.error().message());
   AgentOptions& ao = setup.value().account;
   ao.accept_calls = true;
   const std::string& server = setup.value().server;
@@ -92,21 +92,21 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   // rather than at the first call.
   {
     auto audio = open_call_audio(options.call, options.echo, {}, reporter);
-    if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+    if (!audio.ok()) return out.finish(exit_code_of(audio.error()), audio.error().message());
   }
 
   EventQueue queue(reporter, true);
   out.count_ignored_requests(queue);
   auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  if (!created.ok()) return out.finish(exit_code_of(created.error()), created.error().message());
   SipAgent& agent = *created.value();
 
   auto t0 = Clock::now();
   SipEvent reg;
   if (Error err = register_and_wait(agent, queue, ao, kAnswerExpires_s, timeout, reg)) {
     wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-    return out.finish(err.code(), err.message());
+    return out.finish(exit_code_of(err), err.message());
   }
   timings.add("register_ms", ms_since(t0));
   reporter.line("registered " + ao.user + " at " + ao.domain + " via " + transport_label(ao.server.transport) +
@@ -168,7 +168,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   }
   report.add("calls_answered", calls_done.answered).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());
-  if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
+  if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = exit_code_of(lost), error = lost.message();
   wind_down(agent, queue, reporter, keeper.registered(), timeout, server, report, timings);
   // Each failed call already printed its line; the report still names the first.
   if (!error.empty() && failed > 0) {

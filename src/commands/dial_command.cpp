@@ -31,23 +31,23 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
   JsonObject& timings = out.timings();
 
   auto setup = prepare_call_command(global, options.call, report);
-  if (!setup.ok()) return out.finish(setup.error().code(), setup.error().message());
+  if (!setup.ok()) return out.finish(exit_code_of(setup.error()), setup.error().message());
   const AgentOptions& ao = setup.value().account;
   const std::string& server = setup.value().server;
   const std::vector<std::string>& codecs = setup.value().codecs;
 
   // Files and devices first: a typo in --play must not cost a call.
   auto audio = open_call_audio(options.call, false, options.call.record_file, reporter);
-  if (!audio.ok()) return out.finish(audio.error().code(), audio.error().message());
+  if (!audio.ok()) return out.finish(exit_code_of(audio.error()), audio.error().message());
   LocalMedia local;
   auto media = open_call_media(options.call, ao.local_address, local);
-  if (!media.ok()) return out.finish(media.error().code(), media.error().message());
+  if (!media.ok()) return out.finish(exit_code_of(media.error()), media.error().message());
 
   EventQueue queue(reporter, true);
   out.count_ignored_requests(queue);
   auto timeout = from_seconds(global.timeout_s);
   auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  if (!created.ok()) return out.finish(exit_code_of(created.error()), created.error().message());
   SipAgent& agent = *created.value();
   std::string target = agent.target_uri(options.target);
   report.add("target", target);
@@ -59,7 +59,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     Error err = register_and_wait(agent, queue, ao, 300, timeout, e);
     if (err) {
       wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-      return out.finish(err.code(), err.message());
+      return out.finish(exit_code_of(err), err.message());
     }
     registered = true;
     timings.add("register_ms", ms_since(t0));

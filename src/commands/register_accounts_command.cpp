@@ -68,7 +68,7 @@ Wait await_outcomes(SipAgent& agent, EventQueue& queue, Reporter& reporter, std:
       r.error = registration_error(e, r.options, "register " + user);
       reporter.line("sip-call: " + r.error.message());
       reporter.event(JsonObject().add("event", "registration_failed").add("user", user).add("status", e.status)
-                         .add("reason", e.phrase).add("exit_code", static_cast<int>(r.error.code())));
+                         .add("reason", e.phrase).add("exit_code", static_cast<int>(exit_code_of(r.error))));
     }
   }
   return Wait::event;
@@ -136,7 +136,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   JsonObject& timings = out.timings();
 
   auto accounts = read_accounts_file(options.accounts_file);
-  if (!accounts.ok()) return out.finish(accounts.error().code(), accounts.error().message());
+  if (!accounts.ok()) return out.finish(exit_code_of(accounts.error()), accounts.error().message());
   // Passwords never enter a SIP message (digest only), and traces redact
   // the digest response; the reporter holds just one literal secret.
   const auto& lines = accounts.value();
@@ -147,7 +147,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   first.password = lines.front().account.password;
   first.auth_user = lines.front().account.auth_user;
   auto agent_options = make_agent_options(first);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  if (!agent_options.ok()) return out.finish(exit_code_of(agent_options.error()), agent_options.error().message());
   const AgentOptions& ao = agent_options.value();
   std::string server = ao.server.to_string();
   report.add("server", server).add("transport", std::string(transport_name(ao.server.transport)));
@@ -156,7 +156,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   out.count_ignored_requests(queue);
   auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
   auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  if (!created.ok()) return out.finish(exit_code_of(created.error()), created.error().message());
   SipAgent& agent = *created.value();
 
   std::vector<AccountRun> runs(lines.size());
@@ -178,7 +178,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   for (auto& r : runs) {
     if (r.done) continue;
     r.error = w == Wait::signal ? Error::internal("interrupted before the registration of " + r.options.user + " completed")
-                                : Error::timeout("register " + r.options.user + " failed: no final response from " +
+                                : Error::no_response("register " + r.options.user + " failed: no final response from " +
                                                  server + " within " + std::to_string(timeout.count()) + " ms");
     reporter.line("sip-call: " + r.error.message());
   }
@@ -220,14 +220,14 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
     else row.add_null("status").add_null("reason");
     if (r.register_ms >= 0) row.add("register_ms", r.register_ms);
     else row.add_null("register_ms");
-    row.add("exit_code", static_cast<int>(outcome ? outcome.code() : ExitCode::ok));
+    row.add("exit_code", static_cast<int>(outcome ? exit_code_of(outcome) : ExitCode::ok));
     if (outcome) row.add("error", outcome.message());
     rows.push_back(std::move(row));
   }
   report.add("total", total).add("registered", registered).add("failed", failed).add("unregistered", removed)
       .add("accounts", rows);
   if (!first_failure) return out.finish(ExitCode::ok, "");
-  return out.finish(first_failure->code(), std::to_string(failed) + " of " + std::to_string(total) +
+  return out.finish(exit_code_of(*first_failure), std::to_string(failed) + " of " + std::to_string(total) +
                                                " accounts failed; first: " + first_failure->message());
 }
 

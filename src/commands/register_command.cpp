@@ -17,7 +17,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
   JsonObject& timings = out.timings();
 
   auto agent_options = make_agent_options(global);
-  if (!agent_options.ok()) return out.finish(agent_options.error().code(), agent_options.error().message());
+  if (!agent_options.ok()) return out.finish(exit_code_of(agent_options.error()), agent_options.error().message());
   const AgentOptions& ao = agent_options.value();
   std::string transport(transport_name(ao.server.transport));
   std::string server = ao.server.to_string();
@@ -28,7 +28,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
   out.count_ignored_requests(queue);
   auto timeout = std::chrono::milliseconds(static_cast<long>(global.timeout_s * 1000));
   auto created = SipAgent::create(ao, queue);
-  if (!created.ok()) return out.finish(created.error().code(), created.error().message());
+  if (!created.ok()) return out.finish(exit_code_of(created.error()), created.error().message());
   SipAgent& agent = *created.value();
 
   auto t_register = Clock::now();
@@ -38,7 +38,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
   if (answered) report.add("status", e.status).add("reason", e.phrase);
   if (registered) {
     wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-    return out.finish(registered.code(), registered.message());
+    return out.finish(exit_code_of(registered), registered.message());
   }
 
   long register_ms = ms_since(t_register);
@@ -63,7 +63,7 @@ ExitCode run_register(const GlobalOptions& global, const RegisterOptions& option
     report.add("refreshes", keeper.refreshes()).add("reconnects", keeper.reconnects());
     if (Error stop = keeper.outcome()) {
       wind_down(agent, queue, reporter, false, timeout, server, report, timings);
-      return out.finish(stop.code(), stop.message());
+      return out.finish(exit_code_of(stop), stop.message());
     }
     reporter.line("unregistering " + ao.user);
   }

@@ -371,14 +371,14 @@ void SipAgent::Impl::on_register_response(nua_event_t event, int status, char co
   e.phrase = phrase;
   e.from_network = network;
   if (!network) e.detail = transport_detail();
-  if (refused) e.verdict = refused.code(), e.detail = refused.message();
+  if (refused) e.verdict = refused.kind(), e.detail = refused.message();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
     r.in_force = false;
   } else if (status >= 200 && status < 300 && !(e.detail = binding_refused(r, sip, granted_expires(r, sip))).empty()) {
     // A 2xx that kept no binding is a failure of the registrar.
     e.type = SipEventType::registration_failed;
-    e.verdict = ExitCode::sip_failure;
+    e.verdict = ErrorKind::sip_refused;
     r.in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;
@@ -414,7 +414,7 @@ void SipAgent::Impl::emit_refused_call(int call, int status, char const* phrase,
   e.call = call;
   e.status = status;
   e.phrase = phrase ? phrase : "";
-  e.verdict = why.code();
+  e.verdict = why.kind();
   e.detail = why.message();
   emit(std::move(e));
 }
@@ -708,7 +708,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
       TAG_END());
   if (!impl->nua) {
     auto detail = impl->transport_detail();
-    return Error::network("cannot open a local " + transport_label(server.transport) + " transport" +
+    return Error::unreachable("cannot open a local " + transport_label(server.transport) + " transport" +
                           (detail.empty() ? "" : ": " + detail));
   }
   // nua_create bound our transports just now, on this thread.

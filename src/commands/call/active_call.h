@@ -16,6 +16,7 @@
 
 #include "commands/agent_loop.h"
 #include "call_audio.h"
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/error.h"
 #include "sipcall/report/json_writer.h"
 #include "sipcall/media/session/media_session.h"
