@@ -1,5 +1,7 @@
-// Errors are values: every fallible operation returns Error or Result<T>, and
-// only main() turns an Error into a process exit code. Nothing is thrown
+// Errors are values: every fallible operation returns Error or Result<T>.
+// An Error says what went wrong in the words of the domain that saw it (a
+// sound device, a file, the server); which exit code that becomes is the
+// report's decision (src/report/exit_codes.cpp, one table). Nothing is thrown
 // through Sofia-SIP's or libwebsockets' C callbacks.
 #pragma once
 
@@ -9,42 +11,52 @@
 
 namespace sipcall {
 
-// The documented exit codes (man/sip-call.1, EXIT STATUS). Scripts depend on
-// these numbers: never renumber, only append.
-enum class ExitCode : int {
-  ok = 0,
-  failure = 1,         // internal error that fits no other class
-  usage = 2,           // bad flags, bad URL, unreadable password file
-  auth_failed = 3,     // 401/403/407 although credentials were sent
-  network = 4,         // DNS, refused, TLS verification, WebSocket handshake, connection lost
-  timeout = 5,         // no final response within --timeout
-  busy = 6,            // 486, 600
-  not_found = 7,       // 404, 484, 604
-  no_answer = 8,       // 408, 480, 487
-  sip_failure = 9,     // any other SIP failure response
-  media_failure = 10,  // answered, but no RTP received within --media-timeout
-  dialog_failure = 11, // the far end left a request inside the call unanswered or refused it (BYE, INFO)
+enum class ErrorKind {
+  none,
+  internal,         // a resource we could not get, or a state that should not happen
+  bad_input,        // the flags, the server URL, the accounts list: what the user typed
+  unusable_file,    // a file the user named cannot be read or written as asked
+  auth_refused,     // our credentials were refused, or a challenge we will not answer
+  unreachable,      // DNS, refused connection, TLS verification, WebSocket handshake, connection lost
+  no_local_address, // no local address, socket or port to be had for the media
+  no_response,      // no final answer within --timeout
+  busy,             // the far end is busy (486, 600)
+  not_found,        // no such extension (404, 484, 604)
+  not_answered,     // rang out or was cancelled (408, 480, 487)
+  sip_refused,      // any other refusal, or an answer we cannot accept
+  unusable_sdp,     // an SDP offer or answer we cannot use: malformed, no audio, no codec in common
+  no_media,         // the call carried no audio, or not the audio it should
+  audio_io,         // a sound device, or the recording being written, cannot be used
+  codec,            // a codec cannot be set up or cannot code a packet
+  malformed_media,  // an RTP/RTCP packet (outside data) that does not parse
+  dialog_failed,    // the far end left a request inside the call unanswered or refused it
 };
 
 class Error {
  public:
   Error() = default;  // success
-  Error(ExitCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Error(ErrorKind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
 
-  static Error usage(std::string m) { return {ExitCode::usage, std::move(m)}; }
-  static Error network(std::string m) { return {ExitCode::network, std::move(m)}; }
-  static Error timeout(std::string m) { return {ExitCode::timeout, std::move(m)}; }
-  static Error media(std::string m) { return {ExitCode::media_failure, std::move(m)}; }
-  static Error internal(std::string m) { return {ExitCode::failure, std::move(m)}; }
-  static Error dialog(std::string m) { return {ExitCode::dialog_failure, std::move(m)}; }
+  static Error internal(std::string m) { return {ErrorKind::internal, std::move(m)}; }
+  static Error bad_input(std::string m) { return {ErrorKind::bad_input, std::move(m)}; }
+  static Error unusable_file(std::string m) { return {ErrorKind::unusable_file, std::move(m)}; }
+  static Error unreachable(std::string m) { return {ErrorKind::unreachable, std::move(m)}; }
+  static Error no_local_address(std::string m) { return {ErrorKind::no_local_address, std::move(m)}; }
+  static Error no_response(std::string m) { return {ErrorKind::no_response, std::move(m)}; }
+  static Error unusable_sdp(std::string m) { return {ErrorKind::unusable_sdp, std::move(m)}; }
+  static Error no_media(std::string m) { return {ErrorKind::no_media, std::move(m)}; }
+  static Error audio_io(std::string m) { return {ErrorKind::audio_io, std::move(m)}; }
+  static Error codec(std::string m) { return {ErrorKind::codec, std::move(m)}; }
+  static Error malformed_media(std::string m) { return {ErrorKind::malformed_media, std::move(m)}; }
+  static Error dialog_failed(std::string m) { return {ErrorKind::dialog_failed, std::move(m)}; }
 
-  bool ok() const { return code_ == ExitCode::ok; }
+  bool ok() const { return kind_ == ErrorKind::none; }
   explicit operator bool() const { return !ok(); }  // true when there is an error
-  ExitCode code() const { return code_; }
+  ErrorKind kind() const { return kind_; }
   const std::string& message() const { return message_; }
 
  private:
-  ExitCode code_ = ExitCode::ok;
+  ErrorKind kind_ = ErrorKind::none;
   std::string message_;
 };
 

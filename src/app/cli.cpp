@@ -16,6 +16,7 @@
 #include "sipcall/config/options.h"
 #include "sipcall/report/reporter.h"
 #include "sipcall/config/server_url.h"
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/commands/signals.h"
 
 namespace sipcall {
@@ -263,7 +264,7 @@ int run_cli(int argc, char** argv) {
     auto password = load_password(a.password_flag, a.password_file, true);
     if (!password.ok()) {
       reporter.line("sip-call: " + password.error().message());
-      return static_cast<int>(password.error().code());
+      return static_cast<int>(exit_code_of(password.error()));
     }
     a.global.password = password.value();
     reporter.add_secret(a.global.password);

@@ -16,11 +16,11 @@ Result<std::string> load_password(const std::string& from_flag, const std::strin
   if (!from_flag.empty()) return from_flag;
   if (!password_file.empty()) {
     std::ifstream in(password_file);
-    if (!in) return Error::usage("cannot read --password-file '" + password_file + "': " + std::strerror(errno));
+    if (!in) return Error::unusable_file("cannot read --password-file '" + password_file + "': " + std::strerror(errno));
     std::string line;
     std::getline(in, line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) return Error::usage("--password-file '" + password_file + "' is empty");
+    if (line.empty()) return Error::unusable_file("--password-file '" + password_file + "' is empty");
     return line;
   }
   if (const char* env = std::getenv("SIP_CALL_PASSWORD"); env && *env) return std::string(env);

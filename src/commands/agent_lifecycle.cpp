@@ -18,7 +18,7 @@ Error register_and_wait(Signalling& agent, EventQueue& queue, const AgentOptions
            outcome.type != SipEventType::registration_failed);
   if (w == Wait::signal) return Error::internal("interrupted before the registration completed");
   if (w == Wait::timeout)
-    return Error::timeout("register failed: no final response from " + server + " within " +
+    return Error::no_response("register failed: no final response from " + server + " within " +
                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) + " ms");
   if (outcome.type == SipEventType::registered) return {};
   return registration_error(outcome, account, "register " + account.user);

@@ -163,7 +163,7 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   }
   report.add("calls_answered", calls_done.answered).add("calls_failed", failed).add("calls", calls_done.reports)
       .add("reconnects", keeper.reconnects());
-  if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = lost.code(), error = lost.message();
+  if (Error lost = keeper.outcome(); lost && code == ExitCode::ok) code = exit_code_of(lost), error = lost.message();
   session.wind_down(keeper.registered());
   // Each failed call already printed its line; the report still names the first.
   if (!error.empty() && failed > 0) {

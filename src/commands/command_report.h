@@ -6,6 +6,7 @@
 
 #include "command_clock.h"
 #include "sipcall/error.h"
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/report/reporter.h"
 
 namespace sipcall {
@@ -23,7 +24,7 @@ class CommandReport {
   // Prints `error` (if any) as the one human error line and writes the report.
   ExitCode finish(ExitCode code, const std::string& error);
   // finish() with the code and message of `error`.
-  ExitCode fail(const Error& error) { return finish(error.code(), error.message()); }
+  ExitCode fail(const Error& error) { return finish(exit_code_of(error), error.message()); }
 
  private:
   Reporter& reporter_;

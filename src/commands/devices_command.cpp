@@ -78,7 +78,7 @@ ExitCode run_devices(Reporter& reporter) {
   report.add("command", "devices");
 
   auto devices = media::list_devices();
-  ExitCode code = devices.ok() ? ExitCode::ok : devices.error().code();
+  ExitCode code = devices.ok() ? ExitCode::ok : exit_code_of(devices.error());
   if (devices.ok()) {
     std::vector<JsonObject> items;
     for (const AudioDeviceInfo& d : *devices) items.push_back(device_json(d));

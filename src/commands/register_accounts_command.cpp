@@ -70,7 +70,7 @@ Wait await_outcomes(SipAgent& agent, EventQueue& queue, Reporter& reporter, std:
       r.error = registration_error(e, r.options, "register " + user);
       reporter.line("sip-call: " + r.error.message());
       reporter.event(JsonObject().add("event", "registration_failed").add("user", user).add("status", e.status)
-                         .add("reason", e.phrase).add("exit_code", static_cast<int>(r.error.code())));
+                         .add("reason", e.phrase).add("exit_code", static_cast<int>(exit_code_of(r.error))));
     }
   }
   return Wait::event;
@@ -180,7 +180,7 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
   for (auto& r : runs) {
     if (r.done) continue;
     r.error = w == Wait::signal ? Error::internal("interrupted before the registration of " + r.options.user + " completed")
-                                : Error::timeout("register " + r.options.user + " failed: no final response from " +
+                                : Error::no_response("register " + r.options.user + " failed: no final response from " +
                                                  server + " within " + std::to_string(timeout_ms) + " ms");
     reporter.line("sip-call: " + r.error.message());
   }
@@ -222,14 +222,14 @@ ExitCode run_register_accounts(const GlobalOptions& global, const RegisterOption
     else row.add_null("status").add_null("reason");
     if (r.register_ms >= 0) row.add("register_ms", r.register_ms);
     else row.add_null("register_ms");
-    row.add("exit_code", static_cast<int>(outcome ? outcome.code() : ExitCode::ok));
+    row.add("exit_code", static_cast<int>(outcome ? exit_code_of(outcome) : ExitCode::ok));
     if (outcome) row.add("error", outcome.message());
     rows.push_back(std::move(row));
   }
   report.add("total", total).add("registered", registered).add("failed", failed).add("unregistered", removed)
       .add("accounts", rows);
   if (!first_failure) return out.finish(ExitCode::ok, "");
-  return out.finish(first_failure->code(), std::to_string(failed) + " of " + std::to_string(total) +
+  return out.finish(exit_code_of(*first_failure), std::to_string(failed) + " of " + std::to_string(total) +
                                                " accounts failed; first: " + first_failure->message());
 }
 

@@ -46,7 +46,7 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
       reporter_.line("connection of " + account_.user + " to " + account_.server.to_string() + " lost (" + e.detail +
                      "); registering again");
       reporter_.event(JsonObject().add("event", "connection_lost").add("user", account_.user).add("reason", e.detail));
-      lost("connection lost (" + e.detail + ")", ExitCode::network);
+      lost("connection lost (" + e.detail + ")", ErrorKind::unreachable);
       // nua would re-REGISTER by itself, but only at its next one-second
       // tick: ours goes out now, over a new connection.
       start_attempt();
@@ -65,9 +65,9 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
         state_ = State::failed;
         return true;
       }
-      if (refresh) lost(why.message(), why.code());
+      if (refresh) lost(why.message(), why.kind());
       last_error_ = why.message();
-      last_code_ = why.code();
+      last_kind_ = why.kind();
       // After "registration lost: ..." the reason is on the line above.
       schedule_retry(why.message(), !refresh);
       return true;
@@ -78,11 +78,11 @@ bool RegistrationKeeper::on_event(const SipEvent& e) {
   }
 }
 
-void RegistrationKeeper::lost(const std::string& why, ExitCode code) {
+void RegistrationKeeper::lost(const std::string& why, ErrorKind kind) {
   lost_at_ = Clock::now();
   attempt_ = 0;
   last_error_ = why;
-  last_code_ = code;
+  last_kind_ = kind;
 }
 
 void RegistrationKeeper::schedule_retry(const std::string& why, bool say_why) {
@@ -115,7 +115,7 @@ Clock::time_point RegistrationKeeper::deadline(Clock::time_point wanted) const {
 Error RegistrationKeeper::outcome() const {
   if (failure_) return failure_;
   if (state_ == State::registered) return {};
-  return {last_code_, "stopped while reconnecting; " + last_error_};
+  return {last_kind_, "stopped while reconnecting; " + last_error_};
 }
 
 }  // namespace sipcall

@@ -58,7 +58,7 @@ class RegistrationKeeper {
 
  private:
   enum class State { registered, attempting, waiting, failed };
-  void lost(const std::string& why, ExitCode code);
+  void lost(const std::string& why, ErrorKind kind);
   void schedule_retry(const std::string& why, bool say_why);
   void start_attempt();
 
@@ -75,7 +75,7 @@ class RegistrationKeeper {
   Clock::time_point due_;      // waiting: next REGISTER; attempting: give up on nua's answer
   int attempt_ = 0;            // retries since the loss
   std::string last_error_;     // why the last REGISTER failed, or the connection was lost
-  ExitCode last_code_ = ExitCode::network;
+  ErrorKind last_kind_ = ErrorKind::unreachable;
   Error failure_;
   int refreshes_ = 0;
   int reconnects_ = 0;

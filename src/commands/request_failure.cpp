@@ -1,6 +1,7 @@
 #include "request_failure.h"
 
 #include "sipcall/report/exit_codes.h"
+#include "sipcall/sip/sip_failure.h"
 
 namespace sipcall {
 
@@ -15,15 +16,19 @@ std::string failure_message(const SipEvent& e, const std::string& what, const st
 }
 
 ExitCode exit_code_of(const SipEvent& e) {
-  return e.verdict != ExitCode::ok ? e.verdict : exit_code_for_sip_failure(e.status, e.from_network);
+  return exit_code_of(error_kind_of(e));
+}
+
+ErrorKind error_kind_of(const SipEvent& e) {
+  return e.verdict != ErrorKind::none ? e.verdict : sip_failure_kind(e.status, e.from_network);
 }
 
 Error registration_error(const SipEvent& e, const AgentOptions& account, const std::string& what) {
-  ExitCode code = exit_code_of(e);
+  ErrorKind kind = error_kind_of(e);
   std::string message = failure_message(e, what, account.server.to_string());
-  if (code == ExitCode::auth_failed && e.verdict == ExitCode::ok)
+  if (kind == ErrorKind::auth_refused && e.verdict == ErrorKind::none)
     message += account.password.empty() ? " (no password given)" : " (wrong password or auth ID?)";
-  return {code, message};
+  return {kind, message};
 }
 
 }  // namespace sipcall

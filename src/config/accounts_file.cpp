@@ -17,7 +17,7 @@ Result<std::vector<AccountLine>> parse_accounts(std::istream& in, const std::str
   std::string text;
   int number = 0;
   auto problem = [&](const std::string& what) {
-    return Error::usage("accounts file '" + name + "' line " + std::to_string(number) + ": " + what);
+    return Error::bad_input("accounts file '" + name + "' line " + std::to_string(number) + ": " + what);
   };
   while (std::getline(in, text)) {
     ++number;
@@ -35,14 +35,14 @@ Result<std::vector<AccountLine>> parse_accounts(std::istream& in, const std::str
     if (f.size() > 2) a.account.auth_user = f[2];
     out.push_back(std::move(a));
   }
-  if (out.empty()) return Error::usage("accounts file '" + name + "' lists no account");
+  if (out.empty()) return Error::bad_input("accounts file '" + name + "' lists no account");
   return out;
 }
 
 Result<std::vector<AccountLine>> read_accounts_file(const std::string& path) {
   if (path == "-") return parse_accounts(std::cin, "-");
   std::ifstream in(path);
-  if (!in) return Error::usage("cannot read accounts file '" + path + "': " + std::strerror(errno));
+  if (!in) return Error::unusable_file("cannot read accounts file '" + path + "': " + std::strerror(errno));
   return parse_accounts(in, path);
 }
 

@@ -20,7 +20,7 @@ Result<std::string> resolve(const std::string& host, Transport transport) {
   hints.ai_socktype = transport == Transport::udp ? SOCK_DGRAM : SOCK_STREAM;
   addrinfo* res = nullptr;
   int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
-  if (rc != 0 || !res) return Error::network("cannot resolve server host '" + host + "': " + gai_strerror(rc));
+  if (rc != 0 || !res) return Error::unreachable("cannot resolve server host '" + host + "': " + gai_strerror(rc));
   // Prefer IPv4: most PBXs listen there first.
   addrinfo* pick = res;
   for (addrinfo* a = res; a; a = a->ai_next)
@@ -85,12 +85,12 @@ bool valid_user_part(const std::string& u) {
 
 Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
   AgentOptions o;
-  if (g.server.empty()) return Error::usage("--server is required (e.g. wss://pbx.example.com/ws)");
+  if (g.server.empty()) return Error::bad_input("--server is required (e.g. wss://pbx.example.com/ws)");
   auto url = parse_server_url(g.server);
   if (!url.ok()) return url.error();
   o.server = url.value();
 
-  if (g.user.empty()) return Error::usage("--user is required (the extension, e.g. 101)");
+  if (g.user.empty()) return Error::bad_input("--user is required (the extension, e.g. 101)");
   std::string user = g.user;
   std::string domain = g.domain;
   if (user.rfind("sip:", 0) == 0) user = user.substr(4);
@@ -98,18 +98,18 @@ Result<AgentOptions> make_agent_options(const GlobalOptions& g) {
     if (domain.empty()) domain = user.substr(at + 1);
     user = user.substr(0, at);
   }
-  if (!valid_user_part(user)) return Error::usage("invalid --user '" + g.user + "'");
+  if (!valid_user_part(user)) return Error::bad_input("invalid --user '" + g.user + "'");
   if (domain.empty()) domain = o.server.host;
   o.user = user;
   o.domain = domain;
   o.auth_user = g.auth_user;
   o.display_name = g.display_name;
   if (o.display_name.find_first_of("\"\r\n") != std::string::npos)
-    return Error::usage("--display-name must not contain quotes or line breaks");
+    return Error::bad_input("--display-name must not contain quotes or line breaks");
   o.password = g.password;
   o.ca_file = g.ca_file;
   if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
-    return Error::usage("cannot read --ca-file '" + o.ca_file + "': " + std::strerror(errno));
+    return Error::unusable_file("cannot read --ca-file '" + o.ca_file + "': " + std::strerror(errno));
   o.insecure = g.insecure;
   o.accept_from_any = g.accept_from_any;
   o.connect_timeout_s = std::max(1, static_cast<int>(g.timeout_s + 0.999));

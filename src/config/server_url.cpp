@@ -74,7 +74,7 @@ uint16_t default_port(Transport t) {
 // Splits "host[:port]" or "[v6]:port" and stores both in url.
 Error parse_host_port(std::string_view hp, ServerUrl& url, std::string_view original) {
   auto bad = [&](const std::string& why) {
-    return Error::usage("invalid --server '" + std::string(original) + "': " + why);
+    return Error::bad_input("invalid --server '" + std::string(original) + "': " + why);
   };
   std::string_view host, port;
   if (!hp.empty() && hp.front() == '[') {
@@ -115,7 +115,7 @@ Error parse_host_port(std::string_view hp, ServerUrl& url, std::string_view orig
 Result<ServerUrl> parse_server_url(std::string_view text) {
   ServerUrl url;
   auto bad = [&](const std::string& why) {
-    return Error::usage("invalid --server '" + std::string(text) + "': " + why);
+    return Error::bad_input("invalid --server '" + std::string(text) + "': " + why);
   };
   if (text.empty()) return bad("empty");
   std::string lowered = lower(text);

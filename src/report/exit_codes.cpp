@@ -2,18 +2,32 @@
 
 namespace sipcall {
 
-ExitCode exit_code_for_sip_failure(int status, bool from_network) {
-  if (!from_network) {
-    if (status == 408) return ExitCode::timeout;
-    return ExitCode::network;
+// The one place where what went wrong becomes an exit code. Several kinds
+// share a code because scripts ask coarser questions than the code that
+// found the fault: "did the audio work?" covers a dead device as well as a
+// silent far end.
+ExitCode exit_code_of(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::none: return ExitCode::ok;
+    case ErrorKind::internal: return ExitCode::failure;
+    case ErrorKind::bad_input:
+    case ErrorKind::unusable_file: return ExitCode::usage;
+    case ErrorKind::auth_refused: return ExitCode::auth_failed;
+    case ErrorKind::unreachable:
+    case ErrorKind::no_local_address: return ExitCode::network;
+    case ErrorKind::no_response: return ExitCode::timeout;
+    case ErrorKind::busy: return ExitCode::busy;
+    case ErrorKind::not_found: return ExitCode::not_found;
+    case ErrorKind::not_answered: return ExitCode::no_answer;
+    case ErrorKind::sip_refused: return ExitCode::sip_failure;
+    case ErrorKind::unusable_sdp:
+    case ErrorKind::no_media:
+    case ErrorKind::audio_io:
+    case ErrorKind::codec:
+    case ErrorKind::malformed_media: return ExitCode::media_failure;
+    case ErrorKind::dialog_failed: return ExitCode::dialog_failure;
   }
-  switch (status) {
-    case 401: case 403: case 407: return ExitCode::auth_failed;
-    case 486: case 600: return ExitCode::busy;
-    case 404: case 484: case 604: return ExitCode::not_found;
-    case 408: case 480: case 487: return ExitCode::no_answer;
-    default: return ExitCode::sip_failure;
-  }
+  return ExitCode::failure;
 }
 
 std::string_view exit_code_name(ExitCode code) {

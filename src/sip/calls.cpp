@@ -137,7 +137,7 @@ void Calls::emit_refused_call(int call, int status, char const* phrase, const Er
   e.call = call;
   e.status = status;
   e.phrase = phrase ? phrase : "";
-  e.verdict = why.code();
+  e.verdict = why.kind();
   e.detail = why.message();
   agent_.emit(std::move(e));
 }

@@ -42,7 +42,7 @@ bool is_token(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
 }
 
-Error malformed(const std::string& why) { return {ExitCode::sip_failure, "malformed challenge: " + why}; }
+Error malformed(const std::string& why) { return {ErrorKind::sip_refused, "malformed challenge: " + why}; }
 
 // Reads the value at s[i]: a quoted string (unescaped) or a token.
 Result<std::string> read_value(std::string_view s, size_t& i) {
@@ -167,7 +167,7 @@ Result<Choice> choose(const std::vector<Challenge>& offered) {
   Choice best;
   int best_score = 0;
   std::string refused;  // why the last unusable challenge was, for the error
-  ExitCode refused_code = ExitCode::auth_failed;
+  ErrorKind refused_code = ErrorKind::auth_refused;
   for (const Challenge& c : offered) {
     std::string realm = c.has_realm ? " (realm " + quote(c.realm) + ")" : "";
     if (iequals(c.scheme, "Basic")) {
@@ -180,7 +180,7 @@ Result<Choice> choose(const std::vector<Challenge>& offered) {
     }
     if (!c.has_realm || !c.has_nonce) {
       refused = std::string("malformed challenge: Digest without ") + (c.has_realm ? "nonce" : "realm");
-      refused_code = ExitCode::sip_failure;
+      refused_code = ErrorKind::sip_refused;
       continue;
     }
     Choice choice;
@@ -208,7 +208,7 @@ Result<Choice> choose(const std::vector<Challenge>& offered) {
     if (score > best_score) best = std::move(choice), best_score = score;
   }
   if (best_score > 0) return best;
-  if (refused.empty()) return Error{ExitCode::sip_failure, "malformed challenge: none offered"};
+  if (refused.empty()) return Error{ErrorKind::sip_refused, "malformed challenge: none offered"};
   return Error{refused_code, refused};
 }
 

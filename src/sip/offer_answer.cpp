@@ -104,10 +104,10 @@ Result<std::vector<std::string>> parse_codec_list(const std::string& comma_separ
     item.erase(std::remove_if(item.begin(), item.end(), [](unsigned char c) { return std::isspace(c); }), item.end());
     if (item.empty()) continue;
     const KnownCodec* c = known_by_name(item);
-    if (!c) return Error::usage("unknown codec '" + item + "' (known: opus, pcmu, pcma)");
+    if (!c) return Error::bad_input("unknown codec '" + item + "' (known: opus, pcmu, pcma)");
     if (std::find(codecs.begin(), codecs.end(), c->name) == codecs.end()) codecs.emplace_back(c->name);
   }
-  if (codecs.empty()) return Error::usage("--codecs needs at least one of opus, pcmu, pcma");
+  if (codecs.empty()) return Error::bad_input("--codecs needs at least one of opus, pcmu, pcma");
   return codecs;
 }
 
@@ -152,7 +152,7 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
 }
 
 Result<media::MediaParams> accept_answer(const SdpAudio& answer, const std::vector<SdpFormat>& offered) {
-  if (answer.port == 0) return Error::media("the answer rejected the audio stream (port 0)");
+  if (answer.port == 0) return Error::unusable_sdp("the answer rejected the audio stream (port 0)");
   for (const auto& f : answer.formats) {
     const KnownCodec* c = known_by_format(f);
     if (!c) continue;
@@ -163,13 +163,13 @@ Result<media::MediaParams> accept_answer(const SdpAudio& answer, const std::vect
     p.rtcp_mux = false;
     return p;
   }
-  return Error::media("the answer has none of the offered codecs");
+  return Error::unusable_sdp("the answer has none of the offered codecs");
 }
 
 Result<media::MediaParams> answer_offer(const SdpAudio& offer, const std::vector<std::string>& codecs,
                                         std::vector<SdpFormat>& formats) {
   formats.clear();
-  if (offer.port == 0) return Error::media("the offer has no active audio stream");
+  if (offer.port == 0) return Error::unusable_sdp("the offer has no active audio stream");
   for (const auto& name : codecs) {
     const KnownCodec* c = known_by_name(name);
     if (!c) continue;
@@ -182,7 +182,7 @@ Result<media::MediaParams> answer_offer(const SdpAudio& offer, const std::vector
     if (const SdpFormat* te = pick_telephone_event(offer.formats, it->clock_rate)) formats.push_back(*te);
     return p;
   }
-  return Error::media("no codec in common with the offer");
+  return Error::unusable_sdp("no codec in common with the offer");
 }
 
 media::Direction answer_direction(media::Direction offered) {

@@ -232,14 +232,14 @@ void Registrations::on_response(nua_event_t event, int status, char const* phras
   e.phrase = phrase;
   e.from_network = network;
   if (!network) e.detail = agent_.transport_detail();
-  if (refused) e.verdict = refused.code(), e.detail = refused.message();
+  if (refused) e.verdict = refused.kind(), e.detail = refused.message();
   if (event == nua_r_unregister) {
     e.type = SipEventType::unregistered;
     r.in_force = false;
   } else if (status >= 200 && status < 300 && !(e.detail = binding_refused(r, sip, granted_expires(r, sip))).empty()) {
     // A 2xx that kept no binding is a failure of the registrar.
     e.type = SipEventType::registration_failed;
-    e.verdict = ExitCode::sip_failure;
+    e.verdict = ErrorKind::sip_refused;
     r.in_force = false;
   } else if (status >= 200 && status < 300) {
     e.type = SipEventType::registered;

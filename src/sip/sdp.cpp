@@ -135,11 +135,11 @@ bool other_is_before(const sdp_session_t* session, const sdp_media_t* other, con
 }  // namespace
 
 Result<SdpAudio> parse_sdp(const std::string& body) {
-  if (body.empty()) return Error::media("no SDP in the message");
+  if (body.empty()) return Error::unusable_sdp("no SDP in the message");
   // SDP is text; Sofia-SIP would silently stop at a NUL.
-  if (body.find('\0') != std::string::npos) return Error::media("malformed SDP: a NUL byte in the text");
+  if (body.find('\0') != std::string::npos) return Error::unusable_sdp("malformed SDP: a NUL byte in the text");
   std::string text;
-  if (!canonical_sdp(body, text)) return Error::media("malformed SDP: an m= line has characters outside its grammar");
+  if (!canonical_sdp(body, text)) return Error::unusable_sdp("malformed SDP: an m= line has characters outside its grammar");
   std::unique_ptr<su_home_t, HomeDeleter> home(static_cast<su_home_t*>(su_home_new(sizeof(su_home_t))));
   if (!home) return Error::internal("out of memory");
   // sdp_f_mode_0000: c=0.0.0.0 is the old way of putting a call on hold.
@@ -149,7 +149,7 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
   if (!session) {
     std::string reason = sdp_parsing_error(parser) ? sdp_parsing_error(parser) : "unknown error";
     sdp_parser_free(parser);
-    return Error::media("malformed SDP: " + reason);
+    return Error::unusable_sdp("malformed SDP: " + reason);
   }
 
   const sdp_media_t* m = session->sdp_media;
@@ -157,14 +157,14 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
   std::vector<std::string> before, after;
   for (const sdp_media_t* other = session->sdp_media; other; other = other->m_next)
     if (other != m) (other_is_before(session, other, m) ? before : after).push_back(rejected_line(other));
-  Result<SdpAudio> result = Error::media("SDP has no audio stream");
+  Result<SdpAudio> result = Error::unusable_sdp("SDP has no audio stream");
   if (m && m->m_proto != sdp_proto_rtp) {
-    result = Error::media(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
+    result = Error::unusable_sdp(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
                           " (only RTP/AVP)");
   } else if (m && m->m_port > 65535) {
     // Sofia stores the port unchecked; truncating it would aim RTP at a
     // port the peer never named.
-    result = Error::media("malformed SDP: m= port " + std::to_string(m->m_port) + " out of range");
+    result = Error::unusable_sdp("malformed SDP: m= port " + std::to_string(m->m_port) + " out of range");
   } else if (m) {
     SdpAudio audio;
     audio.port = m->m_rejected ? 0 : static_cast<uint16_t>(m->m_port);
@@ -186,7 +186,7 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
     }
     audio.rejected_before = std::move(before);
     audio.rejected_after = std::move(after);
-    if (audio.address.empty() && audio.port != 0) result = Error::media("SDP has no connection address (c=)");
+    if (audio.address.empty() && audio.port != 0) result = Error::unusable_sdp("SDP has no connection address (c=)");
     else result = std::move(audio);
   }
   sdp_parser_free(parser);

@@ -267,7 +267,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   impl->context.nua = open_nua(impl.get(), sofia_urls(options));
   if (!impl->context.nua) {
     auto detail = impl->context.transport_detail();
-    return Error::network("cannot open a local " + transport_label(transport) + " transport" +
+    return Error::unreachable("cannot open a local " + transport_label(transport) + " transport" +
                           (detail.empty() ? "" : ": " + detail));
   }
   // nua_create bound our transports just now, on this thread.

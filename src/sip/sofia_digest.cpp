@@ -168,7 +168,7 @@ Result<bool> Session::answer(nua_handle_t* nh, sip_t const* sip, const std::stri
       offered[key].push_back(std::move(parsed.value()));
     }
   }
-  if (offered.empty()) return Error{ExitCode::sip_failure, "malformed challenge: no WWW-Authenticate or Proxy-Authenticate"};
+  if (offered.empty()) return Error{ErrorKind::sip_refused, "malformed challenge: no WWW-Authenticate or Proxy-Authenticate"};
   if (entry->answered && (!stale || ++entry->stale_answers > kMaxStaleAnswers)) return false;
 
   std::map<std::string, RealmState> realms;

@@ -32,7 +32,7 @@ Result<SslContext> client_context(const std::string& ca_file, bool insecure) {
   if (!ctx) return Error::internal("OpenSSL: cannot create a TLS context");
   SSL_CTX_set_options(ctx.get(), kBelowTls12);
   SSL_CTX_set_verify(ctx.get(), insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
-  if (!insecure && !load_trust(ctx.get(), ca_file)) return Error::usage("cannot read CA certificates from " + ca_file);
+  if (!insecure && !load_trust(ctx.get(), ca_file)) return Error::unusable_file("cannot read CA certificates from " + ca_file);
   return ctx;
 }
 
@@ -64,7 +64,7 @@ Result<std::unique_ptr<TlsStream>> TlsStream::start(SSL_CTX* ctx, const std::str
     return Error::internal("OpenSSL: cannot set the server name");
   if (check_host && !expect_peer_identity(SSL_get0_param(t->ssl_), host))
     return Error::internal("OpenSSL: cannot set the host name to verify");
-  if (!t->advance()) return Error::network(t->error_);  // sends the ClientHello
+  if (!t->advance()) return Error::unreachable(t->error_);  // sends the ClientHello
   return t;
 }
 

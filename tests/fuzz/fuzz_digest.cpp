@@ -12,12 +12,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto challenge = digest::parse_challenge(text);
   if (!challenge.ok()) {
-    check(challenge.error().code() == ExitCode::sip_failure, "a bad challenge is not a sip_failure");
+    check(challenge.error().kind() == ErrorKind::sip_refused, "a bad challenge is not a sip_failure");
     return 0;
   }
   auto choice = digest::choose({challenge.value()});
   if (!choice.ok()) {
-    check(choice.error().code() == ExitCode::auth_failed || choice.error().code() == ExitCode::sip_failure,
+    check(choice.error().kind() == ErrorKind::auth_refused || choice.error().kind() == ErrorKind::sip_refused,
           "a refused challenge has another exit code");
     return 0;
   }

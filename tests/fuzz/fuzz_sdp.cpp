@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);
   auto sdp = parse_sdp(body);
   if (!sdp.ok()) {
-    check(sdp.error().code() == ExitCode::media_failure, "bad SDP is not a media error");
+    check(sdp.error().kind() == ErrorKind::unusable_sdp, "bad SDP is not a media error");
     return 0;
   }
   const std::vector<std::string> codecs = {"opus", "pcmu", "pcma"};

@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)is_ip_literal(text);
   auto url = parse_server_url(text);
   if (!url.ok()) {
-    check(url.error().code() == ExitCode::usage, "a bad URL is not a usage error");
+    check(url.error().kind() == ErrorKind::bad_input, "a bad URL is not a usage error");
     return 0;
   }
   check(!url->host.empty() && url->port != 0, "parsed URL without host or port");

@@ -2,7 +2,7 @@
 // exit code; all output goes through the Reporter.
 #pragma once
 
-#include "sipcall/error.h"
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/config/options.h"
 #include "sipcall/report/reporter.h"
 

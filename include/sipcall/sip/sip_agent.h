@@ -61,9 +61,9 @@ struct SipEvent {
   int expires_s = -1;        // registered: binding lifetime granted [s]
   std::string detail;        // transport diagnosis when from_network is false, or why `verdict`
   // Set when the agent judged a response itself: a challenge it refuses to
-  // answer (auth_failed, sip_failure), a 2xx to REGISTER that kept no
-  // binding (sip_failure). ok: the status decides.
-  ExitCode verdict = ExitCode::ok;
+  // answer (auth_refused, sip_refused), a 2xx to REGISTER that kept no
+  // binding (sip_refused). none: the status decides (sip_failure.h).
+  ErrorKind verdict = ErrorKind::none;
   SipTrace trace;            // type == trace
   int call = 0;              // call id for call events
   std::string body;          // SDP (or other body) of the message

@@ -48,7 +48,7 @@ void ActiveCall::answer_reoffer(const std::string& request, int status, const st
 
 void ActiveCall::on_reoffer(const SipEvent& e, const std::string& request) {
   std::vector<SdpFormat> formats;
-  Result<media::MediaParams> params = Error::media(request + " without SDP");
+  Result<media::MediaParams> params = Error::unusable_sdp(request + " without SDP");
   if (e.body.empty()) {
     // An offerless re-INVITE asks for our offer; keep what is running and
     // re-offer the current codec (the answer comes in the ACK).

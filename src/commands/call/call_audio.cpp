@@ -32,7 +32,7 @@ Result<std::unique_ptr<media::AudioSource>> open_source(const CallOptions& o, st
   label = "device " + (o.input_device.empty() ? std::string("default") : o.input_device);
   auto dev = media::PortAudioSource::open(o.input_device);
   if (!dev.ok())
-    return Error::media(dev.error().message() + " (no microphone? use --tone HZ, --play FILE or --silence)");
+    return Error::audio_io(dev.error().message() + " (no microphone? use --tone HZ, --play FILE or --silence)");
   return std::unique_ptr<media::AudioSource>(std::move(dev.value()));
 }
 
@@ -56,7 +56,7 @@ Result<CallAudio> open_call_audio(const CallOptions& o, bool echo, const std::st
     if (dev.ok()) {
       sinks.push_back(std::move(dev.value()));
     } else if (!o.output_device.empty()) {
-      return Error::media(dev.error().message());
+      return Error::audio_io(dev.error().message());
     } else {
       reporter.warn("no speaker, received audio is not played (" + dev.error().message() + "); --no-playback hides this");
     }

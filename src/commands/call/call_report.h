@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/error.h"
 #include "sipcall/media/audio/received_audio.h"
 #include "sipcall/media/session/media_session.h"

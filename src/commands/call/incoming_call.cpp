@@ -45,7 +45,7 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
   // by the calls in progress; the caller may try again later.
   auto media = open_call_media(ctx_.options.call, ctx_.route_address, local_);
   if (!media.ok()) {
-    fail(media.error().code(), media.error().message() + " (refused with 503)", 503);
+    fail(exit_code_of(media.error()), media.error().message() + " (refused with 503)", 503);
     return;
   }
   // An offer from an address family our media socket cannot send to would
@@ -59,7 +59,7 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
   auto audio = open_call_audio(ctx_.options.call, ctx_.options.echo,
                                numbered_path(ctx_.options.call.record_file, number), ctx_.reporter);
   if (!audio.ok()) {
-    fail(audio.error().code(), audio.error().message(), 500);
+    fail(exit_code_of(audio.error()), audio.error().message(), 500);
     return;
   }
   audio_ = std::move(audio.value());
@@ -97,7 +97,7 @@ void IncomingCall::answer() {
     return;
   }
   // Media first, so that our first RTP leaves with the 200 OK.
-  if (Error err = call_->apply(offered_params_, audio_)) return fail(err.code(), err.message(), 500);
+  if (Error err = call_->apply(offered_params_, audio_)) return fail(exit_code_of(err), err.message(), 500);
   answered_ = true;
   ctx_.agent.respond(sip_call_, 200, build_sdp(call_->local(), formats_));
   talk(offered_params_);

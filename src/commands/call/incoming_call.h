@@ -15,6 +15,7 @@
 #include "active_call.h"
 #include "commands/event_queue.h"
 #include "call_audio.h"
+#include "sipcall/report/exit_codes.h"
 #include "sipcall/report/json_writer.h"
 #include "sipcall/config/options.h"
 

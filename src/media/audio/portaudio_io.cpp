@@ -71,17 +71,17 @@ int channels_of(const PaDeviceInfo* d, bool input) { return input ? d->maxInputC
 Result<PaDeviceIndex> find_device(const std::string& spec, bool input) {
   const char* kind = input ? "input" : "output";
   const PaDeviceIndex count = portaudio().GetDeviceCount();
-  if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
+  if (count < 0) return Error::audio_io(std::string("audio devices: ") + pa_error_text(count));
   if (spec.empty() || spec == "default") {
     const PaDeviceIndex d = input ? portaudio().GetDefaultInputDevice() : portaudio().GetDefaultOutputDevice();
-    if (d == paNoDevice) return Error::media(std::string("no default audio ") + kind + " device");
+    if (d == paNoDevice) return Error::audio_io(std::string("no default audio ") + kind + " device");
     return d;
   }
   if (std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
     const int index = std::stoi(spec);
-    if (index >= count) return Error::media("audio device " + spec + " does not exist (see `sip-call devices`)");
+    if (index >= count) return Error::audio_io("audio device " + spec + " does not exist (see `sip-call devices`)");
     if (channels_of(portaudio().GetDeviceInfo(index), input) < 1)
-      return Error::media("audio device " + spec + " has no " + kind + " channels");
+      return Error::audio_io("audio device " + spec + " has no " + kind + " channels");
     return index;
   }
   std::vector<PaDeviceIndex> partial;
@@ -93,8 +93,8 @@ Result<PaDeviceIndex> find_device(const std::string& spec, bool input) {
   }
   if (partial.size() == 1) return partial[0];
   if (partial.empty())
-    return Error::media(std::string("audio ") + kind + " device '" + spec + "' not found (see `sip-call devices`)");
-  return Error::media(std::string("audio ") + kind + " device '" + spec + "' is ambiguous (see `sip-call devices`)");
+    return Error::audio_io(std::string("audio ") + kind + " device '" + spec + "' not found (see `sip-call devices`)");
+  return Error::audio_io(std::string("audio ") + kind + " device '" + spec + "' is ambiguous (see `sip-call devices`)");
 }
 }  // namespace
 
@@ -134,7 +134,7 @@ struct PortAudioStream {
     portaudio().StopStream(pa);
     const PaError err = portaudio().CloseStream(pa);
     pa = nullptr;
-    if (err != paNoError) return Error::media("closing audio device '" + device + "': " + pa_error_text(err));
+    if (err != paNoError) return Error::audio_io("closing audio device '" + device + "': " + pa_error_text(err));
     return {};
   }
 
@@ -175,7 +175,7 @@ struct PortAudioStream {
 namespace {
 Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bool input) {
   auto lib_check = std::make_unique<PaLibrary>();
-  if (lib_check->err != paNoError) return Error::media(library_error_text(*lib_check));
+  if (lib_check->err != paNoError) return Error::audio_io(library_error_text(*lib_check));
   auto index = find_device(spec, input);
   if (!index.ok()) return index.error();
   const PaDeviceInfo* info = portaudio().GetDeviceInfo(*index);
@@ -206,7 +206,7 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
   if (err == paNoError) err = portaudio().StartStream(s->pa);
   if (err != paNoError) {
     s->close();
-    return Error::media("cannot open audio device '" + label + "': " + pa_error_text(err));
+    return Error::audio_io("cannot open audio device '" + label + "': " + pa_error_text(err));
   }
   return s;
 }
@@ -214,9 +214,9 @@ Result<std::unique_ptr<PortAudioStream>> open_stream(const std::string& spec, bo
 
 Result<std::vector<AudioDeviceInfo>> list_devices() {
   PaLibrary lib;
-  if (lib.err != paNoError) return Error::media(library_error_text(lib));
+  if (lib.err != paNoError) return Error::audio_io(library_error_text(lib));
   const PaDeviceIndex count = portaudio().GetDeviceCount();
-  if (count < 0) return Error::media(std::string("audio devices: ") + pa_error_text(count));
+  if (count < 0) return Error::audio_io(std::string("audio devices: ") + pa_error_text(count));
   std::vector<AudioDeviceInfo> out;
   for (PaDeviceIndex i = 0; i < count; ++i) {
     const PaDeviceInfo* d = portaudio().GetDeviceInfo(i);

@@ -134,7 +134,7 @@ class RiffWavReader final : public SoundFileReader {
 Result<std::unique_ptr<SoundFileReader>> open_riff_wav(const std::string& path) {
   using Reader = std::unique_ptr<SoundFileReader>;
   FilePtr f(std::fopen(path.c_str(), "rb"));
-  if (!f) return Error::usage("cannot read audio file '" + path + "': " + std::strerror(errno));
+  if (!f) return Error::unusable_file("cannot read audio file '" + path + "': " + std::strerror(errno));
   std::array<uint8_t, 12> riff{};
   if (std::fread(riff.data(), 1, riff.size(), f.get()) != riff.size() || std::memcmp(riff.data(), "RIFF", 4) != 0 ||
       std::memcmp(riff.data() + 8, "WAVE", 4) != 0)
@@ -172,7 +172,7 @@ Result<std::unique_ptr<SoundFileReader>> open_riff_wav(const std::string& path) 
       const uint64_t in_file = static_cast<uint64_t>(file_size - start);
       const uint64_t data_bytes = size == kUnknownSize ? in_file : std::min<uint64_t>(size, in_file);
       if (data_bytes < static_cast<uint64_t>(block_align))
-        return Error::usage("audio file '" + path + "' contains no audio");
+        return Error::unusable_file("audio file '" + path + "' contains no audio");
       return Reader(new RiffWavReader(std::move(f), rate, channels, format, sample_bytes, start, data_bytes));
     }
     const long next = start + static_cast<long>(size) + static_cast<long>(size & 1);
@@ -190,9 +190,9 @@ Result<std::unique_ptr<RiffWavWriter>> RiffWavWriter::create(const std::string& 
   // and opening one that nobody reads would block for ever.
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode))
-    return Error::usage("cannot record to '" + path + "': it is a FIFO or pipe, and a WAV recording must be a file");
+    return Error::unusable_file("cannot record to '" + path + "': it is a FIFO or pipe, and a WAV recording must be a file");
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Error::usage("cannot create recording '" + path + "': " + std::strerror(errno));
+  if (fd < 0) return Error::unusable_file("cannot create recording '" + path + "': " + std::strerror(errno));
   std::unique_ptr<RiffWavWriter> w(new RiffWavWriter(fd, path, rate, channels));
   std::array<uint8_t, kHeaderBytes> h{};
   std::memcpy(h.data(), "RIFF", 4);
@@ -206,7 +206,7 @@ Result<std::unique_ptr<RiffWavWriter>> RiffWavWriter::create(const std::string& 
   put16(h.data() + 34, 16);
   std::memcpy(h.data() + 36, "data", 4);
   if (::write(fd, h.data(), h.size()) != static_cast<ssize_t>(h.size()))
-    return Error::usage("cannot write recording '" + path + "': " + std::strerror(errno ? errno : EIO));
+    return Error::unusable_file("cannot write recording '" + path + "': " + std::strerror(errno ? errno : EIO));
   w->update_header();
   return w;
 }
@@ -255,7 +255,7 @@ Error RiffWavWriter::close() {
   const int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0 && !write_errno_) write_errno_ = errno;
-  if (write_errno_) return Error::media("writing recording '" + path_ + "': " + std::strerror(write_errno_));
+  if (write_errno_) return Error::audio_io("writing recording '" + path_ + "': " + std::strerror(write_errno_));
   return {};
 }
 

@@ -64,13 +64,13 @@ class SndfileReader final : public SoundFileReader {
 Result<std::unique_ptr<SoundFileReader>> open_with_libsndfile(const std::string& path) {
   const Sndfile& lib = sndfile();
   if (!lib.error.empty())
-    return Error::usage("cannot read audio file '" + path + "': it is not a WAV sip-call decodes itself, and " +
+    return Error::unusable_file("cannot read audio file '" + path + "': it is not a WAV sip-call decodes itself, and " +
                         "libsndfile cannot be loaded (" + lib.error + ")");
   SF_INFO info{};
   SNDFILE* f = lib.open(path.c_str(), SFM_READ, &info);
-  if (!f) return Error::usage("cannot read audio file '" + path + "': " + lib.strerror(nullptr));
+  if (!f) return Error::unusable_file("cannot read audio file '" + path + "': " + lib.strerror(nullptr));
   std::unique_ptr<SoundFileReader> reader(new SndfileReader(f, info));
-  if (info.frames <= 0) return Error::usage("audio file '" + path + "' contains no audio");
+  if (info.frames <= 0) return Error::unusable_file("audio file '" + path + "' contains no audio");
   if (Error e = check_file_shape(path, info.samplerate, info.channels)) return e;
   return reader;
 }

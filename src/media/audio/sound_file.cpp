@@ -42,7 +42,7 @@ class Fd {
 };
 
 Error stream_error(const std::string& path, const std::string& why) {
-  return Error::usage("cannot read audio stream '" + path + "': " + why);
+  return Error::unusable_file("cannot read audio stream '" + path + "': " + why);
 }
 
 // Reads the stream at `path` to its end (bounded) into `out`.
@@ -80,7 +80,7 @@ int spool_stream(const std::string& path, Error& error) {
   std::vector<char> bytes;
   if ((error = read_stream(path, bytes))) return -1;
   if (bytes.empty()) {
-    error = Error::usage("audio stream '" + path + "' contains no audio");
+    error = Error::unusable_file("audio stream '" + path + "' contains no audio");
     return -1;
   }
   const int fd = ::memfd_create("sip-call-play", MFD_CLOEXEC);
@@ -96,7 +96,7 @@ int spool_stream(const std::string& path, Error& error) {
 Error renamed(const Error& e, const std::string& from, const std::string& to) {
   std::string m = e.message();
   for (size_t at = m.find(from); at != std::string::npos; at = m.find(from, at + to.size())) m.replace(at, from.size(), to);
-  return {e.code(), m};
+  return {e.kind(), m};
 }
 
 Result<std::unique_ptr<SoundFileReader>> open_regular_sound_file(const std::string& path) {
@@ -108,9 +108,9 @@ Result<std::unique_ptr<SoundFileReader>> open_regular_sound_file(const std::stri
 }  // namespace
 
 Error check_file_shape(const std::string& path, int rate, int channels) {
-  if (rate <= 0 || channels <= 0) return Error::usage("audio file '" + path + "' contains no audio");
+  if (rate <= 0 || channels <= 0) return Error::unusable_file("audio file '" + path + "' contains no audio");
   if (rate > kMaxFileRate || channels > kMaxFileChannels)
-    return Error::usage("audio file '" + path + "' claims " + std::to_string(rate) + " Hz and " +
+    return Error::unusable_file("audio file '" + path + "' claims " + std::to_string(rate) + " Hz and " +
                         std::to_string(channels) + " channels (at most " + std::to_string(kMaxFileRate) +
                         " Hz and " + std::to_string(kMaxFileChannels) + " channels are supported)");
   return {};

@@ -45,7 +45,7 @@ Result<std::unique_ptr<WavFileSource>> WavFileSource::open(const std::string& pa
   auto opened = open_sound_file(path);
   if (!opened.ok()) return opened.error();
   auto resampler = Resampler::create(opened.value()->rate(), kPcmRate);
-  if (!resampler.ok()) return Error::usage("audio file '" + path + "': " + resampler.error().message());
+  if (!resampler.ok()) return Error::unusable_file("audio file '" + path + "': " + resampler.error().message());
   auto state = std::unique_ptr<State>(new State{std::move(opened.value()), std::move(resampler.value()), {}, {}});
   return std::unique_ptr<WavFileSource>(new WavFileSource(std::move(state), loop));
 }
@@ -90,7 +90,7 @@ WavFileSink::~WavFileSink() { close(); }
 
 Result<std::unique_ptr<WavFileSink>> WavFileSink::open(const std::string& path, WavSinkOptions options) {
   if (options.sample_rate != kPcmRate && options.sample_rate != 8000)
-    return Error::usage("recording '" + path + "': sample rate must be 48000 or 8000");
+    return Error::unusable_file("recording '" + path + "': sample rate must be 48000 or 8000");
   auto f = RiffWavWriter::create(path, options.sample_rate, options.stereo_both ? 2 : 1);
   if (!f.ok()) return f.error();
   auto state = std::make_unique<State>();

@@ -58,7 +58,7 @@ class G711Codec final : public Codec {
 
 Result<std::unique_ptr<Codec>> make_g711_codec(const CodecSpec& spec, int ptime_ms, bool alaw) {
   if (spec.clock_rate != 0 && spec.clock_rate != kG711Rate)
-    return Error::media("codec " + spec.name + ": clock rate must be 8000, not " + std::to_string(spec.clock_rate));
+    return Error::codec("codec " + spec.name + ": clock rate must be 8000, not " + std::to_string(spec.clock_rate));
   auto down = Resampler::create(kPcmRate, kG711Rate);
   if (!down.ok()) return down.error();
   auto up = Resampler::create(kG711Rate, kPcmRate);

@@ -31,20 +31,20 @@ class OpusCodec final : public Codec {
   std::string name() const override { return "opus"; }
 
   Result<std::vector<uint8_t>> encode(std::span<const int16_t> pcm) override {
-    if (pcm.size() != pcm_samples_per_packet()) return Error::media("opus: encode needs exactly one packet of PCM");
+    if (pcm.size() != pcm_samples_per_packet()) return Error::codec("opus: encode needs exactly one packet of PCM");
     std::vector<uint8_t> out(kMaxPayload);
     const int n = opus_encode(enc_, pcm.data(), static_cast<int>(pcm.size()), out.data(), kMaxPayload);
-    if (n < 0) return Error::media(std::string("opus encode: ") + opus_strerror(n));
+    if (n < 0) return Error::codec(std::string("opus encode: ") + opus_strerror(n));
     out.resize(static_cast<size_t>(n));
     return out;
   }
 
   Result<PcmFrame> decode(std::span<const uint8_t> payload) override {
-    if (payload.empty()) return Error::media("opus: empty payload");
+    if (payload.empty()) return Error::codec("opus: empty payload");
     PcmFrame out(kMaxPacketSamples);
     const int n = opus_decode(dec_, payload.data(), static_cast<opus_int32>(payload.size()), out.data(),
                               kMaxPacketSamples, 0);
-    if (n < 0) return Error::media(std::string("opus decode: ") + opus_strerror(n));
+    if (n < 0) return Error::codec(std::string("opus decode: ") + opus_strerror(n));
     out.resize(static_cast<size_t>(n));
     return out;
   }
@@ -70,19 +70,19 @@ class OpusCodec final : public Codec {
 
 Result<std::unique_ptr<Codec>> make_opus_codec(const CodecSpec& spec, int ptime_ms) {
   if (spec.clock_rate != 0 && spec.clock_rate != kOpusRate)
-    return Error::media("codec opus: clock rate must be 48000, not " + std::to_string(spec.clock_rate));
+    return Error::codec("codec opus: clock rate must be 48000, not " + std::to_string(spec.clock_rate));
   if (ptime_ms != 10 && ptime_ms != 20 && ptime_ms != 40 && ptime_ms != 60)
-    return Error::media("codec opus: unsupported ptime " + std::to_string(ptime_ms) + " ms");
+    return Error::codec("codec opus: unsupported ptime " + std::to_string(ptime_ms) + " ms");
   int err = 0;
   OpusEncoder* enc = opus_encoder_create(kOpusRate, 1, OPUS_APPLICATION_VOIP, &err);
-  if (err != OPUS_OK) return Error::media(std::string("opus encoder: ") + opus_strerror(err));
+  if (err != OPUS_OK) return Error::codec(std::string("opus encoder: ") + opus_strerror(err));
   opus_encoder_ctl(enc, OPUS_SET_BITRATE(kBitrate));
   opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(1));
   opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(kExpectedLossPercent));
   OpusDecoder* dec = opus_decoder_create(kOpusRate, 1, &err);
   if (err != OPUS_OK) {
     opus_encoder_destroy(enc);
-    return Error::media(std::string("opus decoder: ") + opus_strerror(err));
+    return Error::codec(std::string("opus decoder: ") + opus_strerror(err));
   }
   return std::unique_ptr<Codec>(std::make_unique<OpusCodec>(spec, ptime_ms, enc, dec));
 }

@@ -21,13 +21,13 @@ Resampler::~Resampler() = default;
 
 Result<Resampler> Resampler::create(int in_rate, int out_rate, int quality) {
   if (in_rate <= 0 || out_rate <= 0)
-    return Error::media("resampler: invalid rates " + std::to_string(in_rate) + " -> " + std::to_string(out_rate));
+    return Error::codec("resampler: invalid rates " + std::to_string(in_rate) + " -> " + std::to_string(out_rate));
   int err = 0;
   auto state = std::make_unique<State>();
   state->speex = speex_resampler_init(1, static_cast<spx_uint32_t>(in_rate), static_cast<spx_uint32_t>(out_rate),
                                       quality, &err);
   if (!state->speex || err != RESAMPLER_ERR_SUCCESS)
-    return Error::media(std::string("resampler: ") + speex_resampler_strerror(err));
+    return Error::codec(std::string("resampler: ") + speex_resampler_strerror(err));
   return Resampler(std::move(state), in_rate, out_rate);
 }
 

@@ -56,13 +56,13 @@ ReportBlock read_block(std::span<const uint8_t> d, size_t pos) {
 Error parse_sdes(std::span<const uint8_t> body, size_t chunks, RtcpReport& r) {
   size_t pos = 0;
   for (size_t c = 0; c < chunks; ++c) {
-    if (body.size() < pos + 4) return Error::media("RTCP: truncated SDES chunk");
+    if (body.size() < pos + 4) return Error::malformed_media("RTCP: truncated SDES chunk");
     pos += 4;  // SSRC of the chunk
     while (true) {
-      if (pos >= body.size()) return Error::media("RTCP: SDES chunk without end");
+      if (pos >= body.size()) return Error::malformed_media("RTCP: SDES chunk without end");
       const uint8_t type = body[pos];
       if (type == 0) break;
-      if (body.size() < pos + 2 || body.size() < pos + 2 + body[pos + 1]) return Error::media("RTCP: truncated SDES item");
+      if (body.size() < pos + 2 || body.size() < pos + 2 + body[pos + 1]) return Error::malformed_media("RTCP: truncated SDES item");
       const size_t len = body[pos + 1];
       if (type == kSdesCname && !r.cname)
         r.cname = std::string(body.begin() + pos + 2, body.begin() + pos + 2 + len);
@@ -114,32 +114,32 @@ void append_bye(std::vector<uint8_t>& out, uint32_t ssrc) {
 }
 
 Result<RtcpReport> parse_rtcp(std::span<const uint8_t> data) {
-  if (data.size() < 4) return Error::media("RTCP: truncated packet");
+  if (data.size() < 4) return Error::malformed_media("RTCP: truncated packet");
   RtcpReport r;
   size_t pos = 0;
   bool first = true;
   while (pos < data.size()) {
-    if (data.size() - pos < 4) return Error::media("RTCP: trailing bytes after last packet");
+    if (data.size() - pos < 4) return Error::malformed_media("RTCP: trailing bytes after last packet");
     const uint8_t b0 = data[pos];
-    if ((b0 >> 6) != 2) return Error::media("RTCP: version is not 2");
+    if ((b0 >> 6) != 2) return Error::malformed_media("RTCP: version is not 2");
     const uint8_t count = b0 & 0x1f;
     const uint8_t type = data[pos + 1];
     const size_t length = 4 * (size_t{read_u16(data, pos + 2)} + 1);
-    if (data.size() - pos < length) return Error::media("RTCP: length field exceeds datagram");
+    if (data.size() - pos < length) return Error::malformed_media("RTCP: length field exceeds datagram");
     size_t body_len = length - 4;
     if (b0 & 0x20) {  // padding is only allowed on the last packet
-      if (pos + length != data.size()) return Error::media("RTCP: padding on a non-final packet");
+      if (pos + length != data.size()) return Error::malformed_media("RTCP: padding on a non-final packet");
       const uint8_t pad = data[pos + length - 1];
-      if (pad == 0 || pad > body_len) return Error::media("RTCP: bad padding count");
+      if (pad == 0 || pad > body_len) return Error::malformed_media("RTCP: bad padding count");
       body_len -= pad;
     }
     const auto body = data.subspan(pos + 4, body_len);
-    if (first && type != kSr && type != kRr) return Error::media("RTCP: compound does not start with SR or RR");
+    if (first && type != kSr && type != kRr) return Error::malformed_media("RTCP: compound does not start with SR or RR");
     first = false;
 
     if (type == kSr || type == kRr) {
       const size_t fixed = type == kSr ? 24 : 4;
-      if (body.size() < fixed + kBlockSize * count) return Error::media("RTCP: report shorter than its block count");
+      if (body.size() < fixed + kBlockSize * count) return Error::malformed_media("RTCP: report shorter than its block count");
       r.sender_ssrc = read_u32(body, 0);
       if (type == kSr) {
         SenderInfo info;
@@ -153,7 +153,7 @@ Result<RtcpReport> parse_rtcp(std::span<const uint8_t> data) {
     } else if (type == kSdes) {
       if (Error e = parse_sdes(body, count, r)) return e;
     } else if (type == kBye) {
-      if (body.size() < 4u * count) return Error::media("RTCP: BYE shorter than its SSRC count");
+      if (body.size() < 4u * count) return Error::malformed_media("RTCP: BYE shorter than its SSRC count");
       r.bye = true;
       for (size_t i = 0; i < count; ++i) r.bye_ssrcs.push_back(read_u32(body, 4 * i));
     }

@@ -11,9 +11,9 @@ constexpr size_t kFixedHeader = 12;  // [bytes]
 }
 
 Result<RtpPacket> parse_rtp(std::span<const uint8_t> data) {
-  if (data.size() < kFixedHeader) return Error::media("RTP: truncated header (" + std::to_string(data.size()) + " bytes)");
+  if (data.size() < kFixedHeader) return Error::malformed_media("RTP: truncated header (" + std::to_string(data.size()) + " bytes)");
   const uint8_t b0 = data[0];
-  if ((b0 >> 6) != 2) return Error::media("RTP: version is " + std::to_string(b0 >> 6) + ", not 2");
+  if ((b0 >> 6) != 2) return Error::malformed_media("RTP: version is " + std::to_string(b0 >> 6) + ", not 2");
   const bool padding = b0 & 0x20;
   const bool extension = b0 & 0x10;
   const size_t csrc_count = b0 & 0x0f;
@@ -26,16 +26,16 @@ Result<RtpPacket> parse_rtp(std::span<const uint8_t> data) {
   p.header.ssrc = read_u32(data, 8);
 
   size_t pos = kFixedHeader;
-  if (data.size() < pos + 4 * csrc_count) return Error::media("RTP: truncated CSRC list");
+  if (data.size() < pos + 4 * csrc_count) return Error::malformed_media("RTP: truncated CSRC list");
   for (size_t i = 0; i < csrc_count; ++i, pos += 4) p.header.csrcs.push_back(read_u32(data, pos));
 
   if (extension) {
-    if (data.size() < pos + 4) return Error::media("RTP: truncated extension header");
+    if (data.size() < pos + 4) return Error::malformed_media("RTP: truncated extension header");
     p.header.has_extension = true;
     p.header.extension_profile = read_u16(data, pos);
     const size_t ext_len = 4 * size_t{read_u16(data, pos + 2)};
     pos += 4;
-    if (data.size() < pos + ext_len) return Error::media("RTP: truncated extension data");
+    if (data.size() < pos + ext_len) return Error::malformed_media("RTP: truncated extension data");
     p.header.extension_data.assign(data.begin() + pos, data.begin() + pos + ext_len);
     pos += ext_len;
   }
@@ -43,8 +43,8 @@ Result<RtpPacket> parse_rtp(std::span<const uint8_t> data) {
   size_t end = data.size();
   if (padding) {
     const uint8_t pad = data.back();
-    if (pad == 0) return Error::media("RTP: padding bit set but padding count is 0");
-    if (pad > end - pos) return Error::media("RTP: padding longer than payload");
+    if (pad == 0) return Error::malformed_media("RTP: padding bit set but padding count is 0");
+    if (pad > end - pos) return Error::malformed_media("RTP: padding longer than payload");
     p.padding = pad;
     end -= pad;
   }
@@ -54,10 +54,10 @@ Result<RtpPacket> parse_rtp(std::span<const uint8_t> data) {
 
 Result<std::vector<uint8_t>> serialize_rtp(const RtpPacket& p) {
   const RtpHeader& h = p.header;
-  if (h.csrcs.size() > 15) return Error::media("RTP: more than 15 CSRCs");
-  if (h.payload_type > 127) return Error::media("RTP: payload type above 127");
+  if (h.csrcs.size() > 15) return Error::malformed_media("RTP: more than 15 CSRCs");
+  if (h.payload_type > 127) return Error::malformed_media("RTP: payload type above 127");
   if (h.has_extension && (h.extension_data.size() % 4 != 0 || h.extension_data.size() / 4 > 0xffff))
-    return Error::media("RTP: extension length must be a multiple of 4 below 256 KiB");
+    return Error::malformed_media("RTP: extension length must be a multiple of 4 below 256 KiB");
 
   std::vector<uint8_t> out;
   out.reserve(kFixedHeader + 4 * h.csrcs.size() + 4 + h.extension_data.size() + p.payload.size() + p.padding);

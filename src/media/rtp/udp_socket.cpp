@@ -20,7 +20,7 @@ Result<SocketAddress> SocketAddress::parse(const std::string& host_in, uint16_t 
   addrinfo* res = nullptr;
   const std::string service = std::to_string(port);
   if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0 || !res)
-    return Error::network("invalid media address '" + host_in + "': " + gai_strerror(rc));
+    return Error::unreachable("invalid media address '" + host_in + "': " + gai_strerror(rc));
   SocketAddress a;
   std::memcpy(&a.storage, res->ai_addr, res->ai_addrlen);
   a.length = res->ai_addrlen;
@@ -101,13 +101,13 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) {
   s.family_ = local.family();
   s.local_ = local;
   s.fd_ = ::socket(local.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s.fd_ < 0) return Error::network(std::string("media socket: ") + std::strerror(errno));
+  if (s.fd_ < 0) return Error::no_local_address(std::string("media socket: ") + std::strerror(errno));
   if (local.family() == AF_INET6) {
     int off = 0;  // dual stack: "::" also serves IPv4 peers
     setsockopt(s.fd_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   }
   if (::bind(s.fd_, reinterpret_cast<const sockaddr*>(&local.storage), local.length) != 0)
-    return Error::network("cannot bind media socket " + local.to_string() + ": " + std::strerror(errno));
+    return Error::no_local_address("cannot bind media socket " + local.to_string() + ": " + std::strerror(errno));
   return s;
 }
 

@@ -22,7 +22,7 @@ struct Remote {
 };
 
 Result<Remote> resolve_remote(const MediaParams& p) {
-  if (p.remote_rtp_port == 0) return Error::network("media: remote RTP port is 0");
+  if (p.remote_rtp_port == 0) return Error::unreachable("media: remote RTP port is 0");
   auto rtp = SocketAddress::parse(p.remote_address, p.remote_rtp_port);
   if (!rtp.ok()) return rtp.error();
   const uint16_t rtcp_port =
@@ -47,7 +47,7 @@ MediaSession::~MediaSession() { stop(); }
 
 Result<std::unique_ptr<MediaSession>> MediaSession::open(const MediaOptions& options) {
   if (options.rtp_port_min < 1 || options.rtp_port_max <= options.rtp_port_min)
-    return Error::network("media: invalid RTP port range " + std::to_string(options.rtp_port_min) + "-" +
+    return Error::no_local_address("media: invalid RTP port range " + std::to_string(options.rtp_port_min) + "-" +
                           std::to_string(options.rtp_port_max));
   auto probe = SocketAddress::parse(options.local_address, 0);
   if (!probe.ok()) return probe.error();
@@ -61,7 +61,7 @@ Result<std::unique_ptr<MediaSession>> MediaSession::open(const MediaOptions& opt
   // processes rarely collide; RTCP takes the odd port above.
   const uint32_t first = options.rtp_port_min + (options.rtp_port_min & 1u);
   const uint32_t pairs = options.rtp_port_max >= first ? (options.rtp_port_max - first + 1) / 2 : 0;  // RTCP <= max
-  if (pairs == 0) return Error::network("media: RTP port range too small");
+  if (pairs == 0) return Error::no_local_address("media: RTP port range too small");
   const uint32_t offset = random_u32() % pairs;
   std::string last_error;
   for (uint32_t i = 0; i < pairs; ++i) {
@@ -80,7 +80,7 @@ Result<std::unique_ptr<MediaSession>> MediaSession::open(const MediaOptions& opt
     impl->rtcp_socket = std::move(rtcp.value());
     return std::unique_ptr<MediaSession>(new MediaSession(std::move(impl)));
   }
-  return Error::network("media: no free RTP/RTCP port pair in " + std::to_string(options.rtp_port_min) + "-" +
+  return Error::no_local_address("media: no free RTP/RTCP port pair in " + std::to_string(options.rtp_port_min) + "-" +
                         std::to_string(options.rtp_port_max) + " (last: " + last_error + ")");
 }
 
@@ -90,7 +90,7 @@ Error MediaSession::check_reachable(const std::string& remote_address) const {
   if (impl_->rtp_socket.reaches(*to)) return {};
   const auto family = [](bool v4) { return v4 ? "IPv4" : "IPv6"; };
   const bool peer_v4 = to->family() == AF_INET;
-  return Error::media("the far end's media address " + remote_address + " (" + family(peer_v4) +
+  return Error::no_media("the far end's media address " + remote_address + " (" + family(peer_v4) +
                       ") cannot be reached from our media address " + impl_->options.local_address + " (" +
                       family(!peer_v4) + "); choose one with --media-address");
 }
@@ -101,8 +101,8 @@ uint16_t MediaSession::local_rtcp_port() const { return impl_->rtcp_socket.local
 Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource> source,
                           std::unique_ptr<AudioSink> sink) {
   Impl& s = *impl_;
-  if (s.started || s.stopped) return Error::media("media session already started or stopped");
-  if (!source || !sink) return Error::media("media session needs an audio source and sink");
+  if (s.started || s.stopped) return Error::no_media("media session already started or stopped");
+  if (!source || !sink) return Error::internal("media session needs an audio source and sink");
   auto codec = make_codec(params.codec, params.ptime_ms);
   if (!codec.ok()) return codec.error();
   auto remote = resolve_remote(params);
@@ -136,7 +136,7 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
 
 Error MediaSession::update(const MediaParams& params) {
   Impl& s = *impl_;
-  if (!s.started || s.stopped) return Error::media("media session is not running");
+  if (!s.started || s.stopped) return Error::no_media("media session is not running");
   auto remote = resolve_remote(params);
   if (!remote.ok()) return remote.error();
   if (Error e = check_reachable(params.remote_address)) return e;

@@ -2,6 +2,8 @@
 // again after a loss (backoff schedule), and which failures are final.
 #include <doctest/doctest.h>
 
+#include "sipcall/report/exit_codes.h"
+
 #include "commands/event_queue.h"
 #include "commands/fake_signalling.h"
 #include "commands/registration_keeper.h"
@@ -78,8 +80,8 @@ TEST_CASE("registration keeper: a refused refresh (403) ends the keep, no retry"
   CHECK(f.keeper.refreshes() == 1);
   f.keeper.on_event(registration_event(SipEventType::registration_failed, 403));
   CHECK_FALSE(f.keeper.registered());
-  CHECK(f.keeper.failure().code() == ExitCode::auth_failed);
-  CHECK(f.keeper.outcome().code() == ExitCode::auth_failed);
+  CHECK(exit_code_of(f.keeper.failure()) == ExitCode::auth_failed);
+  CHECK(exit_code_of(f.keeper.outcome()) == ExitCode::auth_failed);
   f.keeper.poll();
   CHECK(f.registers() == 0);
 }
@@ -89,7 +91,7 @@ TEST_CASE("registration keeper: 401 to a retry after credentials is final: no fu
   f.keeper.on_event(registration_event(SipEventType::connection_lost, 0));
   REQUIRE(f.registers() == 1);
   f.keeper.on_event(registration_event(SipEventType::registration_failed, 401));
-  CHECK(f.keeper.failure().code() == ExitCode::auth_failed);
+  CHECK(exit_code_of(f.keeper.failure()) == ExitCode::auth_failed);
   CHECK(f.keeper.failure().message().find("wrong password") != std::string::npos);
   CHECK(f.keeper.deadline(Clock::now() + 1h) > Clock::now() + 30min);  // nothing scheduled
   std::this_thread::sleep_for(150ms);  // past the first backoff delay
@@ -103,7 +105,7 @@ TEST_CASE("registration keeper: a transient refresh failure is retried after the
   CHECK_FALSE(f.keeper.registered());
   CHECK_FALSE(f.keeper.failure());
   CHECK(f.due_in_ms() <= 100);
-  CHECK(f.keeper.outcome().code() == ExitCode::timeout);
+  CHECK(exit_code_of(f.keeper.outcome()) == ExitCode::timeout);
 }
 
 TEST_CASE("registration keeper: events of another account are not its business") {

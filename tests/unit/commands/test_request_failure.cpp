@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "sipcall/report/exit_codes.h"
+
 #include "commands/request_failure.h"
 #include "sipcall/config/server_url.h"
 
@@ -46,21 +48,21 @@ TEST_SUITE("request_failure") {
     CHECK(exit_code_of(response(403, "Forbidden")) == ExitCode::auth_failed);
     CHECK(exit_code_of(response(486, "Busy Here")) == ExitCode::busy);
     SipEvent judged = response(401, "Unauthorized");
-    judged.verdict = ExitCode::sip_failure;
+    judged.verdict = ErrorKind::sip_refused;
     CHECK(exit_code_of(judged) == ExitCode::sip_failure);
   }
 
   TEST_CASE("request_failure::registration_error hints at the credentials only when they were refused") {
     Error none = registration_error(response(401, "Unauthorized"), account(""), "register 101");
-    CHECK(none.code() == ExitCode::auth_failed);
+    CHECK(exit_code_of(none) == ExitCode::auth_failed);
     CHECK(none.message() == "register 101 failed: 401 Unauthorized (no password given)");
     Error wrong = registration_error(response(403, "Forbidden"), account("secret"), "register 101");
     CHECK(wrong.message() == "register 101 failed: 403 Forbidden (wrong password or auth ID?)");
     SipEvent judged = response(401, "Unauthorized");
-    judged.verdict = ExitCode::auth_failed;
+    judged.verdict = ErrorKind::auth_refused;
     judged.detail = "the server asks for Basic authentication";
     Error refused = registration_error(judged, account("secret"), "register 101");
-    CHECK(refused.code() == ExitCode::auth_failed);
+    CHECK(exit_code_of(refused) == ExitCode::auth_failed);
     CHECK(refused.message() == "register 101 failed: the server asks for Basic authentication");
   }
 }

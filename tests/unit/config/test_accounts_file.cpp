@@ -47,7 +47,7 @@ TEST_SUITE("accounts_file") {
       CAPTURE(row.text);
       auto r = parse(row.text);
       REQUIRE_FALSE(r.ok());
-      CHECK(r.error().code() == ExitCode::usage);
+      CHECK(r.error().kind() == ErrorKind::bad_input);
       CHECK(r.error().message() == row.message);
     }
   }

@@ -53,7 +53,7 @@ TEST_SUITE("server_url") {
       CAPTURE(text);
       auto url = parse_server_url(text);
       REQUIRE_FALSE(url.ok());
-      CHECK(url.error().code() == ExitCode::usage);
+      CHECK(url.error().kind() == ErrorKind::bad_input);
       CHECK(url.error().message().find("--server") != std::string::npos);
     }
   }

@@ -5,22 +5,25 @@
 using namespace sipcall;
 
 TEST_SUITE("exit_codes") {
-  TEST_CASE("exit_codes::exit_code_for_sip_failure follows the documented table") {
+  TEST_CASE("exit_codes::every kind of error has its documented exit code") {
     struct Row {
-      int status;
-      bool from_network;
+      ErrorKind kind;
       int expected;
     };
     const Row rows[] = {
-        {401, true, 3}, {403, true, 3}, {407, true, 3}, {486, true, 6}, {600, true, 6}, {404, true, 7},
-        {484, true, 7}, {604, true, 7}, {408, true, 8}, {480, true, 8}, {487, true, 8}, {500, true, 9},
-        {503, true, 9}, {488, true, 9}, {408, false, 5}, {503, false, 4}, {500, false, 4},
+        {ErrorKind::none, 0},          {ErrorKind::internal, 1},       {ErrorKind::bad_input, 2},
+        {ErrorKind::unusable_file, 2}, {ErrorKind::auth_refused, 3},   {ErrorKind::unreachable, 4},
+        {ErrorKind::no_local_address, 4}, {ErrorKind::no_response, 5},    {ErrorKind::busy, 6},
+        {ErrorKind::not_found, 7},     {ErrorKind::not_answered, 8},   {ErrorKind::sip_refused, 9},
+        {ErrorKind::unusable_sdp, 10}, {ErrorKind::no_media, 10},     {ErrorKind::audio_io, 10},  {ErrorKind::codec, 10},
+        {ErrorKind::malformed_media, 10}, {ErrorKind::dialog_failed, 11},
     };
     for (const auto& r : rows) {
-      CAPTURE(r.status);
-      CAPTURE(r.from_network);
-      CHECK(static_cast<int>(exit_code_for_sip_failure(r.status, r.from_network)) == r.expected);
+      CAPTURE(static_cast<int>(r.kind));
+      CHECK(static_cast<int>(exit_code_of(r.kind)) == r.expected);
     }
+    CHECK(exit_code_of(Error::codec("x")) == ExitCode::media_failure);
+    CHECK(exit_code_of(Error()) == ExitCode::ok);
   }
 
   TEST_CASE("exit_codes::numbers are stable") {

@@ -79,17 +79,17 @@ TEST_SUITE("digest") {
 
     auto basic = choose({parse("Basic realm=\"r\"")});
     REQUIRE(!basic.ok());
-    CHECK(basic.error().code() == ExitCode::auth_failed);
+    CHECK(basic.error().kind() == ErrorKind::auth_refused);
     CHECK(basic.error().message().find("Basic") != std::string::npos);
 
     auto unknown = choose({parse("Digest realm=\"r\", nonce=\"1\", algorithm=SHA3-512")});
     REQUIRE(!unknown.ok());
-    CHECK(unknown.error().code() == ExitCode::auth_failed);
+    CHECK(unknown.error().kind() == ErrorKind::auth_refused);
     CHECK(unknown.error().message().find("SHA3-512") != std::string::npos);
 
     auto no_nonce = choose({parse("Digest realm=\"r\"")});
     REQUIRE(!no_nonce.ok());
-    CHECK(no_nonce.error().code() == ExitCode::sip_failure);
+    CHECK(no_nonce.error().kind() == ErrorKind::sip_refused);
     CHECK(no_nonce.error().message() == "malformed challenge: Digest without nonce");
     CHECK(choose({parse("Digest nonce=\"n\"")}).error().message() == "malformed challenge: Digest without realm");
     CHECK(!choose({parse("Digest realm=\"r\", nonce=\"1\", qop=\"auth-conf\"")}).ok());

@@ -245,7 +245,7 @@ TEST_SUITE("sdp") {
       CAPTURE(std::string(r.name));
       auto result = parse_sdp(r.body);
       REQUIRE_FALSE(result.ok());
-      CHECK(result.error().code() == ExitCode::media_failure);
+      CHECK(result.error().kind() == ErrorKind::unusable_sdp);
       CHECK(result.error().message().find(r.reason) != std::string::npos);
     }
   }
@@ -255,7 +255,7 @@ TEST_SUITE("sdp") {
       for (size_t n = 0; n < full.size(); ++n) {
         CAPTURE(n);
         auto result = parse_sdp(full.substr(0, n));
-        if (!result.ok()) CHECK(result.error().code() == ExitCode::media_failure);
+        if (!result.ok()) CHECK(result.error().kind() == ErrorKind::unusable_sdp);
       }
     }
   }
@@ -349,7 +349,7 @@ TEST_SUITE("sdp") {
       auto p = accept_answer(peer(r.answer), offer_formats(r.offered));
       if (!r.codec) {
         REQUIRE_FALSE(p.ok());
-        CHECK(p.error().code() == ExitCode::media_failure);
+        CHECK(p.error().kind() == ErrorKind::unusable_sdp);
         continue;
       }
       REQUIRE_MESSAGE(p.ok(), p.error().message());
@@ -437,7 +437,7 @@ TEST_SUITE("sdp") {
   TEST_CASE("sdp::accept_answer fails on a rejected stream and never multiplexes RTCP") {
     auto rejected = accept_answer(parsed(audio_sdp("m=audio 0 RTP/AVP 0")), offer_formats({"pcmu"}));
     REQUIRE_FALSE(rejected.ok());
-    CHECK(rejected.error().code() == ExitCode::media_failure);
+    CHECK(rejected.error().kind() == ErrorKind::unusable_sdp);
     CHECK(rejected.error().message().find("port 0") != std::string::npos);
 
     SdpAudio mux = peer({format(0, "PCMU", 8000)});
@@ -539,7 +539,7 @@ TEST_SUITE("sdp") {
       std::vector<SdpFormat> formats = {format(1, "stale", 1)};
       auto p = answer_offer(r.offer, {"opus", "pcma"}, formats);
       REQUIRE_FALSE(p.ok());
-      CHECK(p.error().code() == ExitCode::media_failure);
+      CHECK(p.error().kind() == ErrorKind::unusable_sdp);
       CHECK(formats.empty());
     }
   }
@@ -573,7 +573,7 @@ TEST_SUITE("sdp") {
       auto codecs = parse_codec_list(r.text);
       if (r.expected.empty()) {
         REQUIRE_FALSE(codecs.ok());
-        CHECK(codecs.error().code() == ExitCode::usage);
+        CHECK(codecs.error().kind() == ErrorKind::bad_input);
         continue;
       }
       REQUIRE_MESSAGE(codecs.ok(), codecs.error().message());

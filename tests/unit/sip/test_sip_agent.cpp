@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "sipcall/report/exit_codes.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -44,7 +46,7 @@ TEST_SUITE("sip_agent") {
     REQUIRE(first.ok());
     auto second = SipAgent::create(loopback_udp(), second_events);
     REQUIRE_FALSE(second.ok());
-    CHECK(second.error().code() == ExitCode::failure);
+    CHECK(exit_code_of(second.error()) == ExitCode::failure);
     CHECK(second.error().message().find("one SipAgent per process") != std::string::npos);
     CHECK(second_events.types.empty());
     CHECK(shut_down(*first.value(), first_events));

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "sipcall/report/exit_codes.h"
+
 #include <string>
 #include <vector>
 
@@ -33,7 +35,7 @@ TEST_SUITE("trace_tap") {
     REQUIRE(first.ok());
     auto second = TraceTap::claim({});
     REQUIRE_FALSE(second.ok());
-    CHECK(second.error().code() == ExitCode::failure);
+    CHECK(exit_code_of(second.error()) == ExitCode::failure);
     CHECK(second.error().message().find("one SipAgent per process") != std::string::npos);
     first.value().reset();
     auto third = TraceTap::claim({});

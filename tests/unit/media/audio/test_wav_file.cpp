@@ -148,7 +148,7 @@ TEST_SUITE("wav_file") {
       CAPTURE(p.string());
       auto r = WavFileSource::open(p.string(), false);
       REQUIRE_FALSE(r.ok());
-      CHECK(r.error().code() == sipcall::ExitCode::usage);
+      CHECK(r.error().kind() == sipcall::ErrorKind::unusable_file);
       CHECK(r.error().message().find(p.string()) != std::string::npos);
     }
     fs::remove(garbage);
@@ -180,7 +180,7 @@ TEST_SUITE("wav_file") {
       if (c.accepted) {
         CHECK((*source)->read().size() == static_cast<size_t>(kFrameSamples));
       } else {
-        CHECK(source.error().code() == sipcall::ExitCode::usage);
+        CHECK(source.error().kind() == sipcall::ErrorKind::unusable_file);
         CHECK(source.error().message().find(path.string()) != std::string::npos);
       }
       fs::remove(path);
@@ -361,7 +361,7 @@ TEST_SUITE("wav_file") {
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     auto sink = WavFileSink::open(fifo);
     CHECK_FALSE(sink.ok());
-    if (!sink.ok()) CHECK(sink.error().code() == sipcall::ExitCode::usage);
+    if (!sink.ok()) CHECK(sink.error().kind() == sipcall::ErrorKind::unusable_file);
     std::filesystem::remove(fifo);
   }
 

@@ -76,7 +76,7 @@ TEST_SUITE("rtp_packet") {
       CAPTURE(std::string(c.what));
       auto r = parse_rtp(c.bytes);
       CHECK_FALSE(r.ok());
-      if (!r.ok()) CHECK(r.error().code() == sipcall::ExitCode::media_failure);
+      if (!r.ok()) CHECK(r.error().kind() == sipcall::ErrorKind::malformed_media);
     }
   }
 

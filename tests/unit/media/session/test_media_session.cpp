@@ -277,17 +277,17 @@ TEST_SUITE("media_session") {
     p.remote_rtp_port = 4000;
     p.codec = {"speex", 97, 8000, 1};
     sipcall::Error e = (*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>());
-    CHECK(e.code() == sipcall::ExitCode::media_failure);
+    CHECK(e.kind() == sipcall::ErrorKind::codec);
     CHECK(e.message().find("speex") != std::string::npos);
     p.codec = {"pcmu", 0, 8000, 1};
     p.remote_address = "300.1.2.3";
-    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
-          sipcall::ExitCode::network);
-    CHECK((*a)->update(p).code() == sipcall::ExitCode::media_failure);  // not running
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).kind() ==
+          sipcall::ErrorKind::unreachable);
+    CHECK((*a)->update(p).kind() == sipcall::ErrorKind::no_media);  // not running
     (*a)->stop();
     p.remote_address = "127.0.0.1";
-    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
-          sipcall::ExitCode::media_failure);  // a stopped session stays stopped
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).kind() ==
+          sipcall::ErrorKind::no_media);  // a stopped session stays stopped
   }
 
   TEST_CASE("media_session::port pairs in a tiny range") {
@@ -301,7 +301,7 @@ TEST_SUITE("media_session") {
     CHECK((*a)->local_rtp_port() != (*b)->local_rtp_port());
     auto c = MediaSession::open(o);
     REQUIRE_FALSE(c.ok());
-    CHECK(c.error().code() == sipcall::ExitCode::network);
+    CHECK(c.error().kind() == sipcall::ErrorKind::no_local_address);
   }
 }
 
@@ -378,12 +378,12 @@ TEST_SUITE("media_session") {
     auto a = MediaSession::open(v6);
     REQUIRE(a.ok());
     sipcall::Error e = (*a)->check_reachable("127.0.0.1");
-    CHECK(e.code() == sipcall::ExitCode::media_failure);
+    CHECK(e.kind() == sipcall::ErrorKind::no_media);
     CHECK(e.message().find("cannot be reached from our media address ::1") != std::string::npos);
     CHECK_FALSE((*a)->check_reachable("::1"));
     MediaParams p = params_to(**a, {"pcmu", 0, 8000, 1});
-    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).code() ==
-          sipcall::ExitCode::media_failure);
+    CHECK((*a)->start(p, std::make_unique<SilenceSource>(), std::make_unique<NullSink>()).kind() ==
+          sipcall::ErrorKind::no_media);
 
     MediaOptions dual = loopback_options();
     dual.local_address = "::";
@@ -393,6 +393,6 @@ TEST_SUITE("media_session") {
     CHECK_FALSE((*d)->check_reachable("::1"));
     auto v4 = MediaSession::open(loopback_options());
     REQUIRE(v4.ok());
-    CHECK((*v4)->check_reachable("::1").code() == sipcall::ExitCode::media_failure);
+    CHECK((*v4)->check_reachable("::1").kind() == sipcall::ErrorKind::no_media);
   }
 }
