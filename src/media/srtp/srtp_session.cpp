@@ -160,7 +160,7 @@ struct SrtpSession::Impl {
       if (r.ok()) r.status = UnprotectStatus::malformed;
     }
     // AES-GCM decrypts in place before it knows the tag is bad.
-    std::memset(packet.data(), 0, packet.size());
+    if (!packet.empty()) std::memset(packet.data(), 0, packet.size());
     return r;
   }
 };
