@@ -10,15 +10,6 @@ namespace sipcall::media {
 
 namespace {
 
-// srtp_init() registers libsrtp's ciphers in a process-wide table; a
-// function-local static makes the first caller do it once, whatever the
-// thread. Never shut down: sessions may live until exit.
-Error init_libsrtp() {
-  static const srtp_err_status_t status = srtp_init();
-  if (status != srtp_err_status_ok)
-    return Error::internal("libsrtp: srtp_init failed (status " + std::to_string(static_cast<int>(status)) + ")");
-  return {};
-}
 
 void set_crypto_policy(SrtpSuite suite, srtp_policy_t& p) {
   switch (suite) {
@@ -103,6 +94,16 @@ bool is_version_2(std::span<const uint8_t> packet) { return !packet.empty() && (
 
 }  // namespace
 
+// srtp_init() registers libsrtp's ciphers in a process-wide table; a
+// function-local static makes the first caller do it once, whatever the
+// thread. Never shut down: sessions may live until exit.
+Error prepare_srtp() {
+  static const srtp_err_status_t status = srtp_init();
+  if (status != srtp_err_status_ok)
+    return Error::internal("libsrtp: srtp_init failed (status " + std::to_string(static_cast<int>(status)) + ")");
+  return {};
+}
+
 const char* to_string(UnprotectStatus status) {
   switch (status) {
     case UnprotectStatus::ok: return "ok";
@@ -175,7 +176,7 @@ Result<SrtpSession> SrtpSession::create(const SrtpKeys& ours, const SrtpKeys& th
   if (ours.suite() != theirs.suite())
     return Error::internal(std::string("SRTP: our key is for ") + std::string(srtp_suite_info(ours.suite()).sdp_name) +
                            ", the peer's for " + std::string(srtp_suite_info(theirs.suite()).sdp_name));
-  if (Error e = init_libsrtp()) return e;
+  if (Error e = prepare_srtp()) return e;
   auto impl = std::make_unique<Impl>();
   impl->suite = ours.suite();
   impl->our_mki = ours.mki() ? ours.mki()->length : 0;

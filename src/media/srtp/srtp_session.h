@@ -6,6 +6,9 @@
 //
 // libsrtp is set up process-wide on the first session made (not earlier:
 // its crypto back end is memory that a registration does not need).
+//
+// Threads: protect_* and unprotect_* use separate libsrtp contexts, so one
+// thread may send while another receives; each side is one thread's.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +35,12 @@ struct UnprotectResult {
 };
 
 const char* to_string(UnprotectStatus status);
+
+// Sets libsrtp up now rather than in the first SrtpSession::create: Debian's
+// libsrtp2 runs on NSS, whose start costs 20 to 50 ms and 1.8 MB (measured
+// with tests/bench/srtp_cost.cpp), which a call can pay while it waits for
+// the answer. Once per process, thread-safe; later calls cost nothing.
+Error prepare_srtp();
 
 class SrtpSession {
  public:
