@@ -12,24 +12,17 @@ namespace {
 
 
 void set_crypto_policy(SrtpSuite suite, srtp_policy_t& p) {
+  using Setter = void (*)(srtp_crypto_policy_t*);
+  // AES_CM_128_HMAC_SHA1_80 is libsrtp's default; _32 keeps 80 bits for SRTCP (RFC 4568 6.2.2).
+  Setter rtp = srtp_crypto_policy_set_rtp_default, rtcp = srtp_crypto_policy_set_rtcp_default;
   switch (suite) {
-    case SrtpSuite::aes_cm_128_hmac_sha1_80:
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-      break;
-    case SrtpSuite::aes_cm_128_hmac_sha1_32:
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);  // RFC 4568 6.2.2: SRTCP keeps 80 bits
-      break;
-    case SrtpSuite::aead_aes_128_gcm:
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtp);
-      srtp_crypto_policy_set_aes_gcm_128_16_auth(&p.rtcp);
-      break;
-    case SrtpSuite::aead_aes_256_gcm:
-      srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtp);
-      srtp_crypto_policy_set_aes_gcm_256_16_auth(&p.rtcp);
-      break;
+    case SrtpSuite::aes_cm_128_hmac_sha1_80: break;
+    case SrtpSuite::aes_cm_128_hmac_sha1_32: rtp = srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32; break;
+    case SrtpSuite::aead_aes_128_gcm: rtp = rtcp = srtp_crypto_policy_set_aes_gcm_128_16_auth; break;
+    case SrtpSuite::aead_aes_256_gcm: rtp = rtcp = srtp_crypto_policy_set_aes_gcm_256_16_auth; break;
   }
+  rtp(&p.rtp);
+  rtcp(&p.rtcp);
 }
 
 // One direction: a template stream for any SSRC we send (ssrc_any_outbound)
