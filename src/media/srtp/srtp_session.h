@@ -4,6 +4,12 @@
 // extends the 16-bit sequence number across wraps and the replay window
 // (128 packets) that refuses a packet seen before or too old.
 //
+// The receiver learns a stream's rollover counter from the packets it gets,
+// starting at 0 (RFC 3711 3.3.1): if the first ones it gets come after the
+// sender's sequence number wrapped, every packet fails authentication. A
+// sender that starts below 2^15 (as libwebrtc does) keeps the first wrap
+// more than 32767 packets (11 minutes of 20 ms audio) away.
+//
 // libsrtp is set up process-wide on the first session made (not earlier:
 // its crypto back end is memory that a registration does not need).
 //

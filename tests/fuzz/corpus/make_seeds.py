@@ -233,3 +233,7 @@ for suite, name in enumerate(["aes_cm_80", "aes_cm_32", "gcm_128", "gcm_256"]):
           + srtp_record(3, RTCP_RR) + srtp_record(1, RTCP_RR + bytes(14)) + srtp_record(0, rtp_packet(2)))
 write("srtp_unprotect", "gcm_128_mki", bytes([4 | 2]) + srtp_record(2, rtp_packet(9)) + srtp_record(3, RTCP_RR))
 write("srtp_unprotect", "raw_short", bytes([0]) + srtp_record(0, b"\x80\x00\x00") + srtp_record(1, b"\x81\xc8"))
+# Found by fuzzing: the packet before the wrap is tampered with, so the
+# receiver never learns that the sender's rollover counter went to 1.
+write("srtp_unprotect", "wrap_after_tampered", bytes([3]) + srtp_record(2, rtp_packet(65535), tamper=0xdd)
+      + srtp_record(2, rtp_packet(0)) + srtp_record(3, RTCP_RR))

@@ -353,3 +353,15 @@ TEST_CASE("srtp keys: exact lengths, fresh randomness, wiped when moved from") {
   CHECK(!SrtpKeys::from_bytes(SrtpSuite::aes_cm_128_hmac_sha1_80, std::vector<uint8_t>(30), SrtpMki{256, 1}).ok());
   CHECK(!SrtpKeys::from_bytes(SrtpSuite::aes_cm_128_hmac_sha1_80, std::vector<uint8_t>(30), SrtpMki{1, 5}).ok());
 }
+
+// RFC 3711's receiver starts a stream's rollover counter at 0: when what the
+// sender sent before its wrap never arrives, the receiver guesses wrong and
+// nothing authenticates. Why senders should start below 2^15 (srtp_session.h).
+TEST_CASE("srtp: a receiver that missed everything before the sender's wrap cannot authenticate after it") {
+  auto [a, b] = make_pair(SrtpSuite::aes_cm_128_hmac_sha1_80);
+  Packet lost = rtp(65535);
+  protect(a, lost);  // never delivered
+  Packet after = rtp(0);
+  protect(a, after);
+  CHECK(b.unprotect_rtp(after.bytes()).status == UnprotectStatus::auth_failed);
+}
