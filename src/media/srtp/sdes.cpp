@@ -247,7 +247,9 @@ Result<CryptoAttribute> parse_crypto_attribute(std::string_view value) {
 }
 
 std::string format_crypto_attribute(const CryptoAttribute& a) {
-  std::string out = std::to_string(a.tag);
+  std::string out;
+  out.reserve(160);  // once: a growing string would leave copies of the key in freed memory
+  out += std::to_string(a.tag);
   out += ' ';
   out += srtp_suite_info(a.keys.suite()).sdp_name;
   out += " inline:";
