@@ -206,3 +206,42 @@ for name, data in [("ascii", b'display "name"\\\t'), ("utf8", "Jos\u00e9 \u20ac 
                    ("latin1", b"Jos\xe9"), ("overlong", b"\xc0\xaf\xe0\x80\xaf"), ("surrogate", b"\xed\xa0\x80"),
                    ("truncated", b"x\xf0\x9f\x93")]:
     write("json_writer", name, data)
+
+
+# --- SRTP (src/media/srtp) -----------------------------------------------------
+
+# fuzz_sdes_crypto: a=crypto values, one a line. The keys are made up.
+KEY30 = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+KEY28 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGw=="
+KEY44 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKis="
+write("sdes_crypto", "rfc4568_example", f"1 AES_CM_128_HMAC_SHA1_80 inline:{KEY30}|2^20|1:4")
+write("sdes_crypto", "four_suites", f"1 AES_CM_128_HMAC_SHA1_80 inline:{KEY30}\n2 AEAD_AES_256_GCM inline:{KEY44}\n"
+      f"3 AEAD_AES_128_GCM inline:{KEY28}\n4 AES_CM_128_HMAC_SHA1_32 inline:{KEY30}|2^31")
+write("sdes_crypto", "session_params", f"7 AES_CM_128_HMAC_SHA1_80 inline:{KEY30}|1000000 WSH=128 KDR=0 -X=1")
+write("sdes_crypto", "unknown_then_known", f"1 F8_128_HMAC_SHA1_80 inline:{KEY30}\n2 AES_CM_128_HMAC_SHA1_80 INLINE:{KEY30}")
+write("sdes_crypto", "refused", f"1 AES_CM_128_HMAC_SHA1_80 inline:{KEY30} UNENCRYPTED_SRTP\n"
+      f"2 AES_CM_128_HMAC_SHA1_80 inline:{KEY30};inline:{KEY30}\n3 AEAD_AES_128_GCM inline:{KEY30}")
+
+
+# fuzz_srtp_unprotect: set-up byte, then records of control, tamper, u16
+# position, u16 length and the bytes (see the harness).
+def srtp_record(control, payload, tamper=0, where=0):
+    return bytes([control, tamper]) + struct.pack(">HH", where, len(payload)) + payload
+
+
+def rtp_packet(seq, ssrc=0x11223344, payload=160):
+    return struct.pack(">BBHII", 0x80, 0, seq, seq * 160, ssrc) + bytes((seq + i) & 0xFF for i in range(payload))
+
+
+RTCP_RR = struct.pack(">BBHI", 0x81, 201, 7, 0x11223344) + bytes(range(24))
+for suite, name in enumerate(["aes_cm_80", "aes_cm_32", "gcm_128", "gcm_256"]):
+    write("srtp_unprotect", name,
+          bytes([suite]) + srtp_record(2, rtp_packet(65535)) + srtp_record(2, rtp_packet(0))
+          + srtp_record(2, rtp_packet(0)) + srtp_record(2, rtp_packet(1), tamper=4, where=40)
+          + srtp_record(3, RTCP_RR) + srtp_record(1, RTCP_RR + bytes(14)) + srtp_record(0, rtp_packet(2)))
+write("srtp_unprotect", "gcm_128_mki", bytes([4 | 2]) + srtp_record(2, rtp_packet(9)) + srtp_record(3, RTCP_RR))
+write("srtp_unprotect", "raw_short", bytes([0]) + srtp_record(0, b"\x80\x00\x00") + srtp_record(1, b"\x81\xc8"))
+# Found by fuzzing: the packet before the wrap is tampered with, so the
+# receiver never learns that the sender's rollover counter went to 1.
+write("srtp_unprotect", "wrap_after_tampered", bytes([3]) + srtp_record(2, rtp_packet(65535), tamper=0xdd)
+      + srtp_record(2, rtp_packet(0)) + srtp_record(3, RTCP_RR))

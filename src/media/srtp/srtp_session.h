@@ -1,0 +1,85 @@
+// One SRTP session (RFC 3711, RFC 7714) on libsrtp2: protects what we send
+// with our keys and checks and decrypts what the peer sends with theirs,
+// RTP and RTCP alike. libsrtp keeps, per SSRC, the rollover counter that
+// extends the 16-bit sequence number across wraps and the replay window
+// (128 packets) that refuses a packet seen before or too old.
+//
+// The receiver learns a stream's rollover counter from the packets it gets,
+// starting at 0 (RFC 3711 3.3.1): if the first ones it gets come after the
+// sender's sequence number wrapped, every packet fails authentication. A
+// sender that starts below 2^15 (as libwebrtc does) keeps the first wrap
+// more than 32767 packets (11 minutes of 20 ms audio) away.
+//
+// libsrtp is set up process-wide on the first session made (not earlier:
+// its crypto back end is memory that a registration does not need).
+//
+// Threads: protect_* and unprotect_* use separate libsrtp contexts, so one
+// thread may send while another receives; each side is one thread's.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "media/srtp/srtp_keys.h"
+#include "sipcall/error.h"
+
+namespace sipcall::media {
+
+enum class UnprotectStatus {
+  ok,
+  auth_failed,  // tag does not match: forged, damaged, or sent with another key
+  replayed,     // authentic but seen before, or older than the replay window
+  malformed,    // too short or not RTP/RTCP: nothing to check
+};
+
+struct UnprotectResult {
+  UnprotectStatus status = UnprotectStatus::malformed;
+  size_t length = 0;  // of the plain packet, when ok
+  bool ok() const { return status == UnprotectStatus::ok; }
+};
+
+const char* to_string(UnprotectStatus status);
+
+// Sets libsrtp up now rather than in the first SrtpSession::create: Debian's
+// libsrtp2 runs on NSS, whose start costs 20 to 50 ms and 1.8 MB (measured
+// with tests/bench/srtp_cost.cpp), which a call can pay while it waits for
+// the answer. Once per process, thread-safe; later calls cost nothing.
+Error prepare_srtp();
+
+class SrtpSession {
+ public:
+  // Bytes protect_rtp / protect_rtcp add at most, for any suite and MKI.
+  static constexpr size_t kMaxOverhead = 4 + 16 + 4;  // SRTCP index, tag, MKI
+  static constexpr size_t kMaxPacket = 65536;
+
+  // Both keys must be of the same suite (SDES and DTLS-SRTP agree on one).
+  static Result<SrtpSession> create(const SrtpKeys& ours, const SrtpKeys& theirs);
+  ~SrtpSession();
+  SrtpSession(SrtpSession&&) noexcept;
+  SrtpSession& operator=(SrtpSession&&) noexcept;
+
+  SrtpSuite suite() const;
+  size_t rtp_overhead() const;   // tag (+ MKI) of our packets
+  size_t rtcp_overhead() const;  // SRTCP index + tag (+ MKI)
+
+  // In place: buffer holds the plain packet in its first `length` bytes and
+  // has room for the overhead after it. Returns the protected length. Fails
+  // on a packet that is not RTP/RTCP, on too little room, and on a sequence
+  // number sent before (libsrtp refuses to encrypt twice with one key stream).
+  Result<size_t> protect_rtp(std::span<uint8_t> buffer, size_t length);
+  Result<size_t> protect_rtcp(std::span<uint8_t> buffer, size_t length);
+
+  // In place; never throws, whatever the bytes. On anything but ok the
+  // packet is zeroed, so that no unauthenticated byte can be played.
+  UnprotectResult unprotect_rtp(std::span<uint8_t> packet);
+  UnprotectResult unprotect_rtcp(std::span<uint8_t> packet);
+
+ private:
+  struct Impl;
+  explicit SrtpSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sipcall::media
