@@ -151,7 +151,9 @@ TEST_CASE("dtls: the server refuses a client certificate that does not match a=f
   p.pump();
   CHECK(p.server->state() == DtlsState::failed);
   CHECK(p.server->failure() == "DTLS: the peer's certificate does not match a=fingerprint");
-  CHECK(p.client->state() != DtlsState::connected);
+  // The client had sent its last flight; the server's alert ends it.
+  CHECK(p.client->state() == DtlsState::failed);
+  CHECK(p.client->failure() == "DTLS: the peer ended the handshake with alert 'bad certificate'");
   CHECK(p.client->keys() == nullptr);
 }
 
@@ -219,6 +221,24 @@ TEST_CASE("dtls: a lost first flight is sent again after handle_timeout") {
   CHECK(p.client->state() == DtlsState::connected);
   CHECK(p.server->state() == DtlsState::connected);
   CHECK(*p.client->handshake_duration() >= std::chrono::milliseconds(50));
+}
+
+TEST_CASE("dtls: a peer that never answers fails the handshake after OpenSSL's retransmissions") {
+  Pair p(std::nullopt, std::nullopt, std::chrono::milliseconds(1));  // 1, 2, 4, ... ms: about 4 s in all
+  p.client->start();
+  int sent = 0;
+  for (int round = 0; round < 20 && p.client->state() == DtlsState::handshaking; ++round) {
+    sent += static_cast<int>(p.to_server.size());
+    p.to_server.clear();
+    auto wait = p.client->timeout();
+    REQUIRE(wait);
+    std::this_thread::sleep_for(*wait);
+    p.client->handle_timeout();
+  }
+  CHECK(p.client->state() == DtlsState::failed);
+  CHECK(p.client->failure() == "DTLS: the peer did not answer our handshake (gave up after repeated retransmissions)");
+  CHECK(sent >= 10);
+  CHECK_FALSE(p.client->timeout());
 }
 
 TEST_CASE("dtls: a lost last flight is recovered by the client's retransmission") {
