@@ -1,6 +1,7 @@
 #include "dtls_certificate.h"
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -93,8 +94,11 @@ Result<std::shared_ptr<const DtlsCertificate>> DtlsCertificate::generate() {
 }
 
 Result<std::shared_ptr<const DtlsCertificate>> DtlsCertificate::for_process() {
+  // OpenSSL first: its atexit cleanup then runs after `made` is freed, not before.
+  static const bool openssl_ready = OPENSSL_init_crypto(0, nullptr) == 1;
   static std::mutex mutex;
   static std::shared_ptr<const DtlsCertificate> made;
+  if (!openssl_ready) return failed("OpenSSL init");
   std::lock_guard lock(mutex);
   if (made) return made;
   auto fresh = generate();
