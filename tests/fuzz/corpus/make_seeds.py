@@ -245,3 +245,41 @@ write("srtp_unprotect", "raw_short", bytes([0]) + srtp_record(0, b"\x80\x00\x00"
 # receiver never learns that the sender's rollover counter went to 1.
 write("srtp_unprotect", "wrap_after_tampered", bytes([3]) + srtp_record(2, rtp_packet(65535), tamper=0xdd)
       + srtp_record(2, rtp_packet(0)) + srtp_record(3, RTCP_RR))
+# --- DTLS-SRTP (media/dtls) ---------------------------------------------------
+
+# fuzz_dtls_attributes: one a=fingerprint or a=setup value (or a datagram's first bytes).
+SHA256 = ":".join("%02X" % b for b in range(32))
+for name, data in [("sha256", "sha-256 " + SHA256), ("sha1_lower", "SHA-1 " + SHA256[:59].lower()),
+                   ("sha512", "sha-512 " + ":".join(["AB"] * 64)), ("md5", "md5 " + ":".join(["01"] * 16)),
+                   ("short", "sha-256 AB:CD"), ("setup_actpass", "actpass"), ("setup_holdconn", " holdconn\r\n"),
+                   ("rtcp", b"\x81\xc9\x00\x07" + bytes(28)), ("stun", b"\x00\x01\x00\x00\x21\x12\xa4\x42" + bytes(12))]:
+    write("dtls_attributes", name, data)
+
+
+# fuzz_dtls_endpoint: datagrams as [u16 length][bytes]...
+def dtls_record(ctype, epoch, seq, body):
+    return struct.pack("!BHH", ctype, 0xFEFD, epoch) + seq.to_bytes(6, "big") + struct.pack("!H", len(body)) + body
+
+
+def handshake(msg_type, msg_seq, body, offset=0, frag=None):
+    frag = body if frag is None else frag
+    return (struct.pack("!B", msg_type) + len(body).to_bytes(3, "big") + struct.pack("!H", msg_seq)
+            + offset.to_bytes(3, "big") + len(frag).to_bytes(3, "big") + frag)
+
+
+def datagrams(*ds):
+    return b"".join(struct.pack("!H", len(d)) + d for d in ds)
+
+
+use_srtp = struct.pack("!HHHHHB", 0x000E, 5, 2, 0x0001, 0, 0)  # SRTP_AES128_CM_SHA1_80, no MKI
+groups = struct.pack("!HHHHH", 0x000A, 4, 2, 0x0017, 0)[:-2]
+hello = (struct.pack("!H", 0xFEFD) + bytes(32) + b"\x00" + b"\x00" + struct.pack("!HH", 2, 0xC02B) + b"\x01\x00"
+         + struct.pack("!H", len(use_srtp + groups)) + use_srtp + groups)
+write("dtls_endpoint", "client_hello_again", datagrams(dtls_record(22, 0, 1, handshake(1, 0, hello))))
+write("dtls_endpoint", "second_flight_shapes", datagrams(
+    dtls_record(22, 0, 2, handshake(11, 1, bytes(300), 0, bytes(100))),  # Certificate, first fragment
+    dtls_record(22, 0, 3, handshake(16, 2, b"\x41" + bytes(65))),          # ClientKeyExchange
+    dtls_record(20, 0, 4, b"\x01"),                                        # ChangeCipherSpec
+    dtls_record(22, 1, 0, bytes(40))))                                     # encrypted Finished
+write("dtls_endpoint", "alerts", datagrams(dtls_record(21, 0, 5, b"\x02\x28"), dtls_record(21, 0, 6, b"\x01\x00")))
+write("dtls_endpoint", "application_data", datagrams(dtls_record(23, 1, 1, bytes(64)), b"\x80\x00" + bytes(10)))
