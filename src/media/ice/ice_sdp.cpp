@@ -194,7 +194,9 @@ Result<ParsedCandidate> parse_candidate(std::string_view value) {
   if (kind == AddressKind::hostname) return skipped("candidate with a host name " + shown(w[4]));
   if (c.port == 0) return bad("candidate port 0");
   c.type = *type;
+  // rport means nothing without an address we could keep.
   if (related_is_ip) c.related_address = related;
+  else c.related_port = 0;
   ParsedCandidate p;
   p.candidate = std::move(c);
   return p;

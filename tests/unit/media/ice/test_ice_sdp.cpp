@@ -100,6 +100,13 @@ TEST_CASE("ice candidate: broken lines are errors that name the field") {
         std::string::npos);
 }
 
+TEST_CASE("ice candidate: rport without a usable raddr is dropped with it") {
+  const auto c = usable("1 1 udp 100 198.51.100.7 5000 typ srflx raddr a1.local rport 7");
+  CHECK(!c.related_address);
+  CHECK(c.related_port == 0);
+  CHECK(usable("1 1 udp 100 198.51.100.7 5000 typ srflx rport 7").related_port == 0);
+}
+
 TEST_CASE("ice candidate: format and parse agree") {
   Candidate c{"1", 1, 2130706431, "127.0.0.1", 40012, CandidateType::host, std::nullopt, 0};
   CHECK(format_candidate(c) == "1 1 udp 2130706431 127.0.0.1 40012 typ host");
