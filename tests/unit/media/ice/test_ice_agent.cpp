@@ -1,10 +1,12 @@
 // Two real libnice agents in this process, talking over 127.0.0.1.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ice_agent.h"
@@ -207,4 +209,37 @@ TEST_CASE("ice agent: set_remote is refused twice and with bad credentials") {
   CHECK(!a->set_remote("EsAw", "bvW3nRgeJ0X5p4sU1Q/LeH+j", {}).ok());
   CHECK(a->set_remote("EsAw", "bvW3nRgeJ0X5p4sU1Q/LeH+j", {c}).ok());
   CHECK(!a->set_remote("EsAw", "bvW3nRgeJ0X5p4sU1Q/LeH+j", {c}).ok());
+}
+
+TEST_CASE("ice agent: stop() while another thread sends and the far end echoes") {
+  Inbox inbox_a;
+  auto a = start(loopback(true), &inbox_a);
+  // b echoes from its receive callback, on its ICE thread.
+  std::atomic<IceAgent*> b_raw{nullptr};
+  auto started = IceAgent::start(loopback(false), [&b_raw](std::span<const uint8_t> d) {
+    if (IceAgent* echo = b_raw.load()) (void)echo->send(d);
+  });
+  REQUIRE(started.ok());
+  auto b = std::move(started.value());
+  b_raw = b.get();
+  REQUIRE(a->set_remote(b->local_credentials().ufrag, b->local_credentials().pwd, b->local_candidates()).ok());
+  REQUIRE(b->set_remote(a->local_credentials().ufrag, a->local_credentials().pwd, a->local_candidates()).ok());
+  REQUIRE(a->wait_connected(5s).ok());
+  REQUIRE(b->wait_connected(5s).ok());
+
+  std::atomic<bool> go{true};
+  std::atomic<int> sent{0};
+  std::thread sender([&] {
+    while (go) {
+      if (send_text(*a, "ping").ok()) ++sent;
+      std::this_thread::yield();
+    }
+  });
+  CHECK(inbox_a.wait_for("ping", 2s));  // echoed back by b
+  b->stop();                             // while echoes are in flight
+  a->stop();                             // while the sender is sending
+  go = false;
+  sender.join();
+  CHECK(sent > 0);
+  CHECK(!send_text(*a, "ping").ok());
 }
