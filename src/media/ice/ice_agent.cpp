@@ -1,6 +1,5 @@
 #include "ice_agent.h"
 
-#include <nice/agent.h>
 
 #include <climits>
 #include <condition_variable>
@@ -10,11 +9,16 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "nice_library.h"
+
 namespace sipcall::media::ice {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Loaded by IceAgent::start() before anything here runs.
+const NiceApi& nice() { return *nice_api(); }
 
 CandidateType from_nice(NiceCandidateType t) {
   switch (t) {
@@ -38,12 +42,12 @@ NiceCandidateType to_nice(CandidateType t) {
 
 std::string address_text(const NiceAddress& a) {
   char buf[NICE_ADDRESS_STRING_LEN];
-  nice_address_to_string(&a, buf);
+  nice().nice_address_to_string(&a, buf);
   return buf;
 }
 
 PairEnd pair_end(const NiceCandidate& c) {
-  return PairEnd{from_nice(c.type), address_text(c.addr), static_cast<uint16_t>(nice_address_get_port(&c.addr))};
+  return PairEnd{from_nice(c.type), address_text(c.addr), static_cast<uint16_t>(nice().nice_address_get_port(&c.addr))};
 }
 
 }  // namespace
@@ -151,37 +155,37 @@ void on_receive(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer data) 
 }
 
 void on_closed(GObject*, GAsyncResult*, gpointer data) {
-  g_main_loop_quit(static_cast<GMainLoop*>(data));
+  nice().g_main_loop_quit(static_cast<GMainLoop*>(data));
 }
 
 // On the ICE thread: ask libnice to close (it frees TURN allocations the
 // polite way), and give up after 2 s should it never call back.
 gboolean begin_close(gpointer data) {
   auto* impl = static_cast<IceAgent::Impl*>(data);
-  nice_agent_close_async(impl->agent, on_closed, impl->loop);
-  GSource* timeout = g_timeout_source_new(2000);
-  g_source_set_callback(
+  nice().nice_agent_close_async(impl->agent, on_closed, impl->loop);
+  GSource* timeout = nice().g_timeout_source_new(2000);
+  nice().g_source_set_callback(
       timeout, [](gpointer loop) -> gboolean {
-        g_main_loop_quit(static_cast<GMainLoop*>(loop));
+        nice().g_main_loop_quit(static_cast<GMainLoop*>(loop));
         return G_SOURCE_REMOVE;
       },
       impl->loop, nullptr);
-  g_source_attach(timeout, impl->context);
-  g_source_unref(timeout);
+  nice().g_source_attach(timeout, impl->context);
+  nice().g_source_unref(timeout);
   return G_SOURCE_REMOVE;
 }
 
 void run_ice_thread(IceAgent::Impl* impl) {
-  g_main_context_push_thread_default(impl->context);
-  g_main_loop_run(impl->loop);
+  nice().g_main_context_push_thread_default(impl->context);
+  nice().g_main_loop_run(impl->loop);
   // The agent dies on its own thread, then whatever sources its death
   // destroyed are dispatched, so that the context is empty when unreffed.
-  nice_agent_attach_recv(impl->agent, impl->stream_id, 1, impl->context, nullptr, nullptr);
-  g_object_unref(impl->agent);
+  nice().nice_agent_attach_recv(impl->agent, impl->stream_id, 1, impl->context, nullptr, nullptr);
+  nice().g_object_unref(impl->agent);
   impl->agent = nullptr;
-  while (g_main_context_iteration(impl->context, FALSE)) {
+  while (nice().g_main_context_iteration(impl->context, FALSE)) {
   }
-  g_main_context_pop_thread_default(impl->context);
+  nice().g_main_context_pop_thread_default(impl->context);
 }
 
 Error check_options(const IceAgentOptions& o) {
@@ -191,7 +195,7 @@ Error check_options(const IceAgentOptions& o) {
     return Error::usage("ICE: bad port range " + std::to_string(o.port_min) + "-" + std::to_string(o.port_max));
   for (const auto& a : o.local_addresses) {
     NiceAddress addr;
-    if (!nice_address_set_from_string(&addr, a.c_str()))
+    if (!nice().nice_address_set_from_string(&addr, a.c_str()))
       return Error::usage("ICE: local address '" + a + "' is not a numeric IP address");
   }
   return {};
@@ -204,6 +208,8 @@ IceAgent::IceAgent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 IceAgent::~IceAgent() { stop(); }
 
 Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options, ReceiveCallback receive) {
+  std::string why_not;
+  if (!nice_api(&why_not)) return Error::media("ICE: cannot load libnice: " + why_not);
   if (auto e = check_options(options)) return e;
   auto credentials = random_credentials();
   if (!credentials.ok()) return credentials.error();
@@ -211,33 +217,38 @@ Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options
   auto impl = std::make_unique<Impl>();
   impl->receive = std::move(receive);
   impl->local_credentials = std::move(credentials.value());
-  impl->context = g_main_context_new();
-  impl->loop = g_main_loop_new(impl->context, FALSE);
+  impl->context = nice().g_main_context_new();
+  impl->loop = nice().g_main_loop_new(impl->context, FALSE);
   // RFC 8445 dropped aggressive nomination, libnice's default: regular it is.
-  impl->agent = nice_agent_new_full(impl->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_REGULAR_NOMINATION);
+  impl->agent =
+      nice().nice_agent_new_full(impl->context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_REGULAR_NOMINATION);
   std::unique_ptr<IceAgent> self(new IceAgent(std::move(impl)));
   Impl& d = *self->impl_;
   // UDP only; no UPnP port mapping (it would search the LAN for a router).
-  g_object_set(d.agent, "controlling-mode", options.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "upnp", FALSE,
+  nice().g_object_set(d.agent, "controlling-mode", options.controlling ? TRUE : FALSE, "ice-tcp", FALSE, "upnp", FALSE,
                nullptr);
   for (const auto& a : options.local_addresses) {
     NiceAddress addr;
-    nice_address_set_from_string(&addr, a.c_str());
-    nice_agent_add_local_address(d.agent, &addr);
+    nice().nice_address_set_from_string(&addr, a.c_str());
+    nice().nice_agent_add_local_address(d.agent, &addr);
   }
-  d.stream_id = nice_agent_add_stream(d.agent, 1);
+  d.stream_id = nice().nice_agent_add_stream(d.agent, 1);
   if (d.stream_id == 0) return Error::internal("ICE: libnice could not add a stream");
-  if (options.port_min != 0) nice_agent_set_port_range(d.agent, d.stream_id, 1, options.port_min, options.port_max);
-  if (!nice_agent_set_local_credentials(d.agent, d.stream_id, d.local_credentials.ufrag.c_str(),
+  if (options.port_min != 0)
+    nice().nice_agent_set_port_range(d.agent, d.stream_id, 1, options.port_min, options.port_max);
+  if (!nice().nice_agent_set_local_credentials(d.agent, d.stream_id, d.local_credentials.ufrag.c_str(),
                                         d.local_credentials.pwd.c_str()))
     return Error::internal("ICE: libnice refused our credentials");
-  g_signal_connect(d.agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), &d);
-  g_signal_connect(d.agent, "component-state-changed", G_CALLBACK(on_state_changed), &d);
-  g_signal_connect(d.agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), &d);
-  nice_agent_attach_recv(d.agent, d.stream_id, 1, d.context, on_receive, &d);
+  const auto connect = [&](const char* signal, GCallback handler) {
+    nice().g_signal_connect_data(d.agent, signal, handler, &d, nullptr, GConnectFlags(0));
+  };
+  connect("candidate-gathering-done", G_CALLBACK(on_gathering_done));
+  connect("component-state-changed", G_CALLBACK(on_state_changed));
+  connect("new-selected-pair-full", G_CALLBACK(on_selected_pair));
+  nice().nice_agent_attach_recv(d.agent, d.stream_id, 1, d.context, on_receive, &d);
   d.thread = std::thread(run_ice_thread, &d);
 
-  if (!nice_agent_gather_candidates(d.agent, d.stream_id)) {
+  if (!nice().nice_agent_gather_candidates(d.agent, d.stream_id)) {
     std::string where = options.port_min ? " in ports " + std::to_string(options.port_min) + "-" +
                                                std::to_string(options.port_max)
                                          : std::string();
@@ -249,7 +260,7 @@ Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options
       return Error::network("ICE: gathering candidates took longer than " +
                             std::to_string(options.gathering_timeout.count()) + " ms");
   }
-  GSList* list = nice_agent_get_local_candidates(d.agent, d.stream_id, 1);
+  GSList* list = nice().nice_agent_get_local_candidates(d.agent, d.stream_id, 1);
   for (GSList* i = list; i; i = i->next) {
     const auto* c = static_cast<const NiceCandidate*>(i->data);
     if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
@@ -258,15 +269,15 @@ Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options
     ours.component = c->component_id;
     ours.priority = c->priority;
     ours.address = address_text(c->addr);
-    ours.port = static_cast<uint16_t>(nice_address_get_port(&c->addr));
+    ours.port = static_cast<uint16_t>(nice().nice_address_get_port(&c->addr));
     ours.type = from_nice(c->type);
     if (ours.type != CandidateType::host) {
       ours.related_address = address_text(c->base_addr);
-      ours.related_port = static_cast<uint16_t>(nice_address_get_port(&c->base_addr));
+      ours.related_port = static_cast<uint16_t>(nice().nice_address_get_port(&c->base_addr));
     }
     d.local_candidates.push_back(std::move(ours));
   }
-  g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+  nice().g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice().nice_candidate_free));
   if (d.local_candidates.empty()) return Error::network("ICE: no host candidate (no usable local address)");
   {
     std::lock_guard lock(d.mutex);
@@ -292,27 +303,27 @@ Error IceAgent::set_remote(const std::string& ufrag, const std::string& pwd, con
     d.checks_started = Clock::now();
     if (d.state == IceState::waiting || d.state == IceState::gathering) d.state = IceState::checking;
   }
-  if (!nice_agent_set_remote_credentials(d.agent, d.stream_id, ufrag.c_str(), pwd.c_str()))
+  if (!nice().nice_agent_set_remote_credentials(d.agent, d.stream_id, ufrag.c_str(), pwd.c_str()))
     return Error::internal("ICE: libnice refused the far end's credentials");
   GSList* list = nullptr;
   for (const auto& c : candidates) {
-    NiceCandidate* n = nice_candidate_new(to_nice(c.type));
+    NiceCandidate* n = nice().nice_candidate_new(to_nice(c.type));
     n->transport = NICE_CANDIDATE_TRANSPORT_UDP;
     n->stream_id = d.stream_id;
     n->component_id = c.component;
     n->priority = c.priority;
-    g_strlcpy(n->foundation, c.foundation.c_str(), NICE_CANDIDATE_MAX_FOUNDATION);
-    if (!nice_address_set_from_string(&n->addr, c.address.c_str())) {
-      nice_candidate_free(n);
+    nice().g_strlcpy(n->foundation, c.foundation.c_str(), NICE_CANDIDATE_MAX_FOUNDATION);
+    if (!nice().nice_address_set_from_string(&n->addr, c.address.c_str())) {
+      nice().nice_candidate_free(n);
       continue;
     }
-    nice_address_set_port(&n->addr, c.port);
-    if (c.related_address && nice_address_set_from_string(&n->base_addr, c.related_address->c_str()))
-      nice_address_set_port(&n->base_addr, c.related_port);
-    list = g_slist_append(list, n);
+    nice().nice_address_set_port(&n->addr, c.port);
+    if (c.related_address && nice().nice_address_set_from_string(&n->base_addr, c.related_address->c_str()))
+      nice().nice_address_set_port(&n->base_addr, c.related_port);
+    list = nice().g_slist_append(list, n);
   }
-  const int added = list ? nice_agent_set_remote_candidates(d.agent, d.stream_id, 1, list) : 0;
-  g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+  const int added = list ? nice().nice_agent_set_remote_candidates(d.agent, d.stream_id, 1, list) : 0;
+  nice().g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice().nice_candidate_free));
   if (added <= 0) {
     std::lock_guard lock(d.mutex);
     d.set_failed("ICE: libnice took none of the far end's candidates");
@@ -360,7 +371,7 @@ Error IceAgent::send(std::span<const uint8_t> datagram) {
     if (d.state != IceState::connected && d.state != IceState::ready)
       return Error::media(std::string("ICE: cannot send while ") + ice_state_name(d.state));
   }
-  const gint sent = nice_agent_send(d.agent, d.stream_id, 1, static_cast<guint>(datagram.size()),
+  const gint sent = nice().nice_agent_send(d.agent, d.stream_id, 1, static_cast<guint>(datagram.size()),
                                     reinterpret_cast<const gchar*>(datagram.data()));
   if (sent != static_cast<gint>(datagram.size())) return Error::network("ICE: datagram not sent");
   return {};
@@ -385,14 +396,14 @@ void IceAgent::stop() {
     d.changed.notify_all();
   }
   if (d.thread.joinable()) {
-    g_main_context_invoke(d.context, begin_close, &d);
+    nice().g_main_context_invoke(d.context, begin_close, &d);
     d.thread.join();
   } else if (d.agent) {
-    g_object_unref(d.agent);
+    nice().g_object_unref(d.agent);
     d.agent = nullptr;
   }
-  if (d.loop) g_main_loop_unref(d.loop);
-  if (d.context) g_main_context_unref(d.context);
+  if (d.loop) nice().g_main_loop_unref(d.loop);
+  if (d.context) nice().g_main_context_unref(d.context);
   d.loop = nullptr;
   d.context = nullptr;
 }
