@@ -243,3 +243,24 @@ TEST_CASE("ice agent: stop() while another thread sends and the far end echoes")
   CHECK(sent > 0);
   CHECK(!send_text(*a, "ping").ok());
 }
+
+TEST_CASE("ice agent: a port range with no free port is a network error") {
+  auto o = loopback(true);
+  o.port_min = o.port_max = 42201;
+  auto first = start(o);
+  auto second = IceAgent::start(o, {});
+  REQUIRE(!second.ok());
+  CHECK(second.error().code() == ExitCode::network);
+  CHECK(second.error().message().find("42201-42201") != std::string::npos);
+}
+
+TEST_CASE("ice agent: both sides controlling settle the role conflict and connect") {
+  auto a = start(loopback(true));
+  auto b = start(loopback(true));
+  REQUIRE(a->set_remote(b->local_credentials().ufrag, b->local_credentials().pwd, b->local_candidates()).ok());
+  REQUIRE(b->set_remote(a->local_credentials().ufrag, a->local_credentials().pwd, a->local_candidates()).ok());
+  auto pa = a->wait_connected(5s);
+  CHECK_MESSAGE(pa.ok(), pa.error().message());
+  auto pb = b->wait_connected(5s);
+  CHECK_MESSAGE(pb.ok(), pb.error().message());
+}
