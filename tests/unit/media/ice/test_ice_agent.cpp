@@ -57,6 +57,12 @@ Error send_text(IceAgent& agent, const std::string& text) {
   return agent.send({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
+// Each side gets the other's credentials and candidates, as the SDP would carry them.
+void introduce(IceAgent& a, IceAgent& b) {
+  REQUIRE(a.set_remote(b.local_credentials().ufrag, b.local_credentials().pwd, b.local_candidates()).ok());
+  REQUIRE(b.set_remote(a.local_credentials().ufrag, a.local_credentials().pwd, a.local_candidates()).ok());
+}
+
 std::string other_password(const std::string& pwd) {
   std::string p = pwd;
   p[0] = p[0] == 'A' ? 'B' : 'A';
@@ -92,9 +98,7 @@ TEST_CASE("ice agent: two agents on loopback connect, report a host pair and car
   Inbox inbox_a, inbox_b;
   auto a = start(loopback(true), &inbox_a);
   auto b = start(loopback(false), &inbox_b);
-  const auto ca = a->local_credentials(), cb = b->local_credentials();
-  REQUIRE(a->set_remote(cb.ufrag, cb.pwd, b->local_candidates()).ok());
-  REQUIRE(b->set_remote(ca.ufrag, ca.pwd, a->local_candidates()).ok());
+  introduce(*a, *b);
 
   auto pa = a->wait_connected(5s);
   REQUIRE_MESSAGE(pa.ok(), pa.error().message());
@@ -129,8 +133,7 @@ TEST_CASE("ice agent: IPv6 loopback works too") {
   Inbox inbox_b;
   auto a = start(o);
   auto b = start(oc, &inbox_b);
-  REQUIRE(a->set_remote(b->local_credentials().ufrag, b->local_credentials().pwd, b->local_candidates()).ok());
-  REQUIRE(b->set_remote(a->local_credentials().ufrag, a->local_credentials().pwd, a->local_candidates()).ok());
+  introduce(*a, *b);
   auto pa = a->wait_connected(5s);
   REQUIRE_MESSAGE(pa.ok(), pa.error().message());
   CHECK(pa->local.to_string().rfind("host [::1]:", 0) == 0);
@@ -222,8 +225,7 @@ TEST_CASE("ice agent: stop() while another thread sends and the far end echoes")
   REQUIRE(started.ok());
   auto b = std::move(started.value());
   b_raw = b.get();
-  REQUIRE(a->set_remote(b->local_credentials().ufrag, b->local_credentials().pwd, b->local_candidates()).ok());
-  REQUIRE(b->set_remote(a->local_credentials().ufrag, a->local_credentials().pwd, a->local_candidates()).ok());
+  introduce(*a, *b);
   REQUIRE(a->wait_connected(5s).ok());
   REQUIRE(b->wait_connected(5s).ok());
 
@@ -257,8 +259,7 @@ TEST_CASE("ice agent: a port range with no free port is a network error") {
 TEST_CASE("ice agent: both sides controlling settle the role conflict and connect") {
   auto a = start(loopback(true));
   auto b = start(loopback(true));
-  REQUIRE(a->set_remote(b->local_credentials().ufrag, b->local_credentials().pwd, b->local_candidates()).ok());
-  REQUIRE(b->set_remote(a->local_credentials().ufrag, a->local_credentials().pwd, a->local_candidates()).ok());
+  introduce(*a, *b);
   auto pa = a->wait_connected(5s);
   CHECK_MESSAGE(pa.ok(), pa.error().message());
   auto pb = b->wait_connected(5s);
