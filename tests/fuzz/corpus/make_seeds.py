@@ -283,3 +283,18 @@ write("dtls_endpoint", "second_flight_shapes", datagrams(
     dtls_record(22, 1, 0, bytes(40))))                                     # encrypted Finished
 write("dtls_endpoint", "alerts", datagrams(dtls_record(21, 0, 5, b"\x02\x28"), dtls_record(21, 0, 6, b"\x01\x00")))
 write("dtls_endpoint", "application_data", datagrams(dtls_record(23, 1, 1, bytes(64)), b"\x80\x00" + bytes(10)))
+# --- ICE attributes (fuzz_ice_sdp): "name:value" lines; a line "m" ends the
+# session level.
+write("ice_sdp", "chrome_audio", "ice-options:trickle\nm\nice-ufrag:EsAw\nice-pwd:bvW3nRgeJ0X5p4sU1Q/LeH+j\n"
+      "candidate:842163049 1 udp 1677729535 198.51.100.7 46154 typ srflx raddr 0.0.0.0 rport 0 generation 0 "
+      "ufrag EsAw network-cost 999\n"
+      "candidate:3 1 udp 2122260223 127.0.0.1 50230 typ host generation 0 network-id 1\n"
+      "candidate:1052214027 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0\n"
+      "candidate:2395300328 1 udp 2113937151 3a9f7c1e-8d2b-4c5a-9e6f-1b2c3d4e5f60.local 54400 typ host\n"
+      "end-of-candidates")
+write("ice_sdp", "session_creds_ipv6", "ice-ufrag:sess\nice-pwd:sessionlevelpasswordxyz\nice-lite\nm\n"
+      "candidate:2999745851 1 udp 2122262783 2001:db8::5 51827 typ host generation 0\n"
+      "candidate:4 1 udp 41885439 203.0.113.9 3478 typ relay raddr 198.51.100.7 rport 46154\n"
+      "candidate:5 2 udp 1845501694 198.51.100.9 5001 typ prflx raddr 10.0.0.1 rport 5001")
+write("ice_sdp", "ours", "m\nice-ufrag:Ab3+/xyZ\nice-pwd:0123456789abcdefghij+/AB\nice-options:ice2\n"
+      "candidate:1 1 udp 2130706431 127.0.0.1 40012 typ host\nend-of-candidates")
