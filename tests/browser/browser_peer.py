@@ -355,5 +355,9 @@ class BrowserPeer(Peer):
                 os.killpg(pgid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+            try:
+                _poll(lambda: not self.pids(), 5, interval=0.02, what="Chromium's helpers to exit")
+            except TimeoutError:
+                raise PeerError("Chromium's helpers %s outlived SIGKILL" % self.pids()) from None
         if remove_workdir and self._workdir is not None:
             self._workdir.remove()
