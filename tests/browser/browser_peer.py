@@ -34,7 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir, "pbx"))
 
 from peerproc import Peer, PeerError, PeerProcess, WorkDir, describe_exit, read_text  # noqa: E402
-from testpbx import wait_until as _poll  # noqa: E402
+from testpbx import _pids_in_group, die_with_parent, wait_until as _poll  # noqa: E402
 from tones import write_tone_wav  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/lib/chromium/chromium")
@@ -175,7 +175,8 @@ class BrowserPeer(Peer):
             # node talks to Chromium on the namespace's loopback: it runs there too
             self.controller = subprocess.Popen(
                 self.netns.command([NODE, os.path.join(HERE, "controller.js"), endpoint, "file://" + PAGE]),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
+                preexec_fn=die_with_parent)
         finally:
             log.close()
         self._sel = selectors.DefaultSelector()
@@ -299,18 +300,7 @@ class BrowserPeer(Peer):
         """Chromium and every process of its group (renderer, GPU, ...)."""
         if not self.process:
             return []
-        pgid = self.process.pid
-        out = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open("/proc/%s/stat" % entry) as f:
-                        fields = f.read().rsplit(")", 1)[-1].split()
-                except OSError:
-                    continue
-                if fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-                    out.append(int(entry))
-        return out
+        return _pids_in_group(self.process.pid)
 
     def cpu_seconds(self):
         """User+system CPU of Chromium's processes so far (/proc)."""

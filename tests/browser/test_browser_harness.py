@@ -170,6 +170,18 @@ def test_today_browser_calling_sip_call_answer_gets_488(ns, pbx):
 # -- the future (issue 12): strict xfails until sip-call speaks WebRTC media ----------
 
 
+def both_hear(browser, sip_call, recording):
+    """The browser's call comes up and it hears sip-call's tone; sip-call
+    ends the call by itself with exit 0 and recorded the browser's tone."""
+    browser.wait_call("confirmed")
+    browser.wait_heard()
+    hears(browser, ALICE_HZ)
+    code, err = finish(sip_call)
+    assert code == 0, err
+    result = tone_check(recording, BOB_HZ, reject=(ALICE_HZ,))
+    assert result["pass"], result
+
+
 @pytest.mark.xfail(strict=True, reason=NO_WEBRTC)
 def test_sip_call_dials_a_browser_and_both_hear(ns, pbx, tmp_path):
     heard = str(tmp_path / "heard.wav")
@@ -180,13 +192,7 @@ def test_sip_call_dials_a_browser_and_both_hear(ns, pbx, tmp_path):
         dial = started_sip_call(ns, pbx, ["dial", BOB, "--tone", str(ALICE_HZ), "--no-playback",
                                           "--duration", "4s", "--record", heard])
         with dial:
-            bob.wait_call("confirmed")
-            bob.wait_heard()
-            hears(bob, ALICE_HZ)
-            code, err = finish(dial)
-    assert code == 0, err
-    result = tone_check(heard, BOB_HZ, reject=(ALICE_HZ,))
-    assert result["pass"], result
+            both_hear(bob, dial, heard)
 
 
 @pytest.mark.xfail(strict=True, reason=NO_WEBRTC)
@@ -199,10 +205,4 @@ def test_browser_dials_sip_call_answer_and_both_hear(ns, pbx, tmp_path):
         with BrowserPeer(pbx, BOB, ns, tone_hz=BOB_HZ) as bob:
             bob.register()
             bob.call(SIP_CALL)
-            bob.wait_call("confirmed")
-            bob.wait_heard()
-            hears(bob, ALICE_HZ)
-            code, err = finish(answer)
-    assert code == 0, err
-    result = tone_check(heard, BOB_HZ, reject=(ALICE_HZ,))
-    assert result["pass"], result
+            both_hear(bob, answer, heard)
