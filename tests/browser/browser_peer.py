@@ -272,8 +272,17 @@ class BrowserPeer(Peer):
     def wait_call(self, statuses, timeout=10.0):
         """Wait until the last call's status is one of statuses; returns it."""
         statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
-        s = self.wait_until(lambda s: s["calls"][-1]["status"] in statuses, timeout,
-                            what="a call %s" % "/".join(statuses))
+
+        def reached(s):
+            call = s["calls"][-1]
+            if call["status"] in statuses:
+                return True
+            if call["status"] in ("ended", "failed"):  # it never will: say so now
+                raise PeerError("the call %s (%s, %s %s) while waiting for %s"
+                                % (call["status"], call["originator"], call["status_code"] or "",
+                                   call["cause"], "/".join(statuses)))
+            return False
+        s = self.wait_until(reached, timeout, what="a call %s" % "/".join(statuses))
         return s["calls"][-1]
 
     def wait_heard(self, timeout=10.0):
