@@ -243,7 +243,7 @@ Error setup_failed(const char* step) { return Error::internal(std::string("DTLS:
 }  // namespace
 
 Result<std::unique_ptr<DtlsEndpoint>> DtlsEndpoint::create(DtlsEndpointConfig config, SendDatagram send) {
-  if (config.peer_fingerprints.empty()) return Error::media("DTLS: the peer's SDP has no usable a=fingerprint");
+  if (config.peer_fingerprints.empty()) return Error::unusable_sdp("DTLS: the peer's SDP has no usable a=fingerprint");
   if (!send) return setup_failed("no send callback");
   if (!config.certificate) {
     auto ours = DtlsCertificate::for_process();

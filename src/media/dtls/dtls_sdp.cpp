@@ -49,7 +49,7 @@ int hex_value(char c) {
   return -1;
 }
 
-Error bad(std::string what) { return Error::media("DTLS: bad a=fingerprint: " + what); }
+Error bad(std::string what) { return Error::unusable_sdp("DTLS: bad a=fingerprint: " + what); }
 
 }  // namespace
 
@@ -69,9 +69,9 @@ Result<Fingerprint> parse_fingerprint(std::string_view value) {
     if (iequals(name, h.name)) found = &h;
   if (!found) {
     if (iequals(name, "md5") || iequals(name, "md2"))
-      return Error::media("DTLS: a=fingerprint uses " + std::string(iequals(name, "md5") ? "md5" : "md2") +
+      return Error::unusable_sdp("DTLS: a=fingerprint uses " + std::string(iequals(name, "md5") ? "md5" : "md2") +
                           ", which is refused as too weak (RFC 8122); we accept sha-1, sha-224, sha-256, sha-384, sha-512");
-    return Error::media("DTLS: a=fingerprint uses a hash we do not know; we accept sha-1, sha-224, sha-256, sha-384, sha-512");
+    return Error::unusable_sdp("DTLS: a=fingerprint uses a hash we do not know; we accept sha-1, sha-224, sha-256, sha-384, sha-512");
   }
 
   // "XX:XX:...:XX": exactly length pairs with a colon between each.
@@ -123,7 +123,7 @@ Result<Setup> parse_setup(std::string_view value) {
   value = trim(value);
   for (Setup s : {Setup::actpass, Setup::active, Setup::passive, Setup::holdconn})
     if (iequals(value, setup_name(s))) return s;
-  return Error::media("DTLS: bad a=setup (expected actpass, active, passive or holdconn)");
+  return Error::unusable_sdp("DTLS: bad a=setup (expected actpass, active, passive or holdconn)");
 }
 
 Result<Setup> answer_setup(Setup offered) {
@@ -133,19 +133,19 @@ Result<Setup> answer_setup(Setup offered) {
     case Setup::passive: return Setup::active;
     case Setup::holdconn: break;
   }
-  return Error::media("DTLS: the offer says a=setup:holdconn, no DTLS connection to set up");
+  return Error::unusable_sdp("DTLS: the offer says a=setup:holdconn, no DTLS connection to set up");
 }
 
 Result<DtlsRole> role_for_setup(Setup ours) {
   if (ours == Setup::active) return DtlsRole::client;
   if (ours == Setup::passive) return DtlsRole::server;
-  return Error::media("DTLS: a=setup:" + std::string(setup_name(ours)) + " does not decide the DTLS role");
+  return Error::unusable_sdp("DTLS: a=setup:" + std::string(setup_name(ours)) + " does not decide the DTLS role");
 }
 
 Result<DtlsRole> offerer_role(Setup answered) {
   if (answered == Setup::active) return DtlsRole::server;
   if (answered == Setup::passive) return DtlsRole::client;
-  return Error::media("DTLS: the answer says a=setup:" + std::string(setup_name(answered)) +
+  return Error::unusable_sdp("DTLS: the answer says a=setup:" + std::string(setup_name(answered)) +
                       "; an answer must say active or passive (RFC 5763)");
 }
 

@@ -190,13 +190,13 @@ void run_ice_thread(IceAgent::Impl* impl) {
 
 Error check_options(const IceAgentOptions& o) {
   if (o.stun_server || !o.turn_servers.empty())
-    return Error::usage("ICE: STUN and TURN servers are not supported yet");
+    return Error::bad_input("ICE: STUN and TURN servers are not supported yet");
   if (o.port_min > o.port_max || (o.port_min == 0) != (o.port_max == 0))
-    return Error::usage("ICE: bad port range " + std::to_string(o.port_min) + "-" + std::to_string(o.port_max));
+    return Error::bad_input("ICE: bad port range " + std::to_string(o.port_min) + "-" + std::to_string(o.port_max));
   for (const auto& a : o.local_addresses) {
     NiceAddress addr;
     if (!nice().nice_address_set_from_string(&addr, a.c_str()))
-      return Error::usage("ICE: local address '" + a + "' is not a numeric IP address");
+      return Error::bad_input("ICE: local address '" + a + "' is not a numeric IP address");
   }
   return {};
 }
@@ -209,7 +209,7 @@ IceAgent::~IceAgent() { stop(); }
 
 Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options, ReceiveCallback receive) {
   std::string why_not;
-  if (!nice_api(&why_not)) return Error::media("ICE: cannot load libnice: " + why_not);
+  if (!nice_api(&why_not)) return Error::internal("ICE: cannot load libnice: " + why_not);
   if (auto e = check_options(options)) return e;
   auto credentials = random_credentials();
   if (!credentials.ok()) return credentials.error();
@@ -252,12 +252,12 @@ Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options
     std::string where = options.port_min ? " in ports " + std::to_string(options.port_min) + "-" +
                                                std::to_string(options.port_max)
                                          : std::string();
-    return Error::network("ICE: could not bind a UDP port for a host candidate" + where);
+    return Error::no_local_address("ICE: could not bind a UDP port for a host candidate" + where);
   }
   {
     std::unique_lock lock(d.mutex);
     if (!d.changed.wait_for(lock, options.gathering_timeout, [&] { return d.gathering_done; }))
-      return Error::network("ICE: gathering candidates took longer than " +
+      return Error::unreachable("ICE: gathering candidates took longer than " +
                             std::to_string(options.gathering_timeout.count()) + " ms");
   }
   GSList* list = nice().nice_agent_get_local_candidates(d.agent, d.stream_id, 1);
@@ -278,7 +278,7 @@ Result<std::unique_ptr<IceAgent>> IceAgent::start(const IceAgentOptions& options
     d.local_candidates.push_back(std::move(ours));
   }
   nice().g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice().nice_candidate_free));
-  if (d.local_candidates.empty()) return Error::network("ICE: no host candidate (no usable local address)");
+  if (d.local_candidates.empty()) return Error::no_local_address("ICE: no host candidate (no usable local address)");
   {
     std::lock_guard lock(d.mutex);
     if (d.state == IceState::gathering) d.state = IceState::waiting;
@@ -294,7 +294,7 @@ Error IceAgent::set_remote(const std::string& ufrag, const std::string& pwd, con
   Impl& d = *impl_;
   if (auto e = check_ufrag(ufrag)) return e;
   if (auto e = check_pwd(pwd)) return e;
-  if (candidates.empty()) return Error::media("ICE: the far end gave no candidate");
+  if (candidates.empty()) return Error::unusable_sdp("ICE: the far end gave no candidate");
   {
     std::lock_guard lock(d.mutex);
     if (d.stopped || d.state == IceState::stopped) return Error::internal("ICE: agent stopped");
@@ -327,7 +327,7 @@ Error IceAgent::set_remote(const std::string& ufrag, const std::string& pwd, con
   if (added <= 0) {
     std::lock_guard lock(d.mutex);
     d.set_failed("ICE: libnice took none of the far end's candidates");
-    return Error::media(d.failure);
+    return Error::no_media(d.failure);
   }
   return {};
 }
@@ -341,7 +341,7 @@ Result<SelectedPair> IceAgent::wait_connected(std::chrono::milliseconds timeout)
   };
   if (!d.changed.wait_for(lock, timeout, done))
     d.set_failed("ICE failed: no working candidate pair within " + std::to_string(timeout.count()) + " ms");
-  if (d.state == IceState::failed) return Error::media(d.failure);
+  if (d.state == IceState::failed) return Error::no_media(d.failure);
   if (d.state == IceState::stopped) return Error::internal("ICE: agent stopped");
   return *d.pair;
 }
@@ -365,15 +365,15 @@ Error IceAgent::send(std::span<const uint8_t> datagram) {
   Impl& d = *impl_;
   if (datagram.empty() || datagram.size() > 65507) return Error::internal("ICE: datagram size out of range");
   std::shared_lock closing(d.send_mutex);
-  if (d.closed) return Error::media("ICE: agent stopped");
+  if (d.closed) return Error::no_media("ICE: agent stopped");
   {
     std::lock_guard lock(d.mutex);
     if (d.state != IceState::connected && d.state != IceState::ready)
-      return Error::media(std::string("ICE: cannot send while ") + ice_state_name(d.state));
+      return Error::no_media(std::string("ICE: cannot send while ") + ice_state_name(d.state));
   }
   const gint sent = nice().nice_agent_send(d.agent, d.stream_id, 1, static_cast<guint>(datagram.size()),
                                     reinterpret_cast<const gchar*>(datagram.data()));
-  if (sent != static_cast<gint>(datagram.size())) return Error::network("ICE: datagram not sent");
+  if (sent != static_cast<gint>(datagram.size())) return Error::unreachable("ICE: datagram not sent");
   return {};
 }
 

@@ -11,7 +11,7 @@ namespace sipcall::media::ice {
 
 namespace {
 
-Error bad(std::string what) { return Error::media("ICE: " + std::move(what)); }
+Error bad(std::string what) { return Error::unusable_sdp("ICE: " + std::move(what)); }
 
 // RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/".
 bool is_ice_char(char c) {

@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "../dynamic_library.h"
+#include "media/audio/dynamic_library.h"
 
 namespace sipcall::media::ice {
 

@@ -12,7 +12,7 @@ constexpr uint64_t kMaxLifetime = uint64_t{1} << 48;
 constexpr size_t kMaxSuiteName = 64;
 constexpr size_t kMaxKeyText = 64;  // base64 of 44 bytes is 60
 
-Error crypto_error(std::string why) { return Error::media("a=crypto: " + std::move(why)); }
+Error crypto_error(std::string why) { return Error::unusable_sdp("a=crypto: " + std::move(why)); }
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -310,9 +310,9 @@ Result<SdesAnswer> answer_crypto_offer(std::span<const std::string_view> offered
     }
     if (refused++ < kReasons) reasons += (reasons.empty() ? "" : "; ") + std::string("line ") + std::to_string(i + 1) + ": " + why;
   }
-  if (offered.empty()) return Error::media("the offer has no a=crypto line");
+  if (offered.empty()) return Error::unusable_sdp("the offer has no a=crypto line");
   if (refused > kReasons) reasons += "; and " + std::to_string(refused - kReasons) + " more";
-  return Error::media("no acceptable a=crypto in the offer (" + reasons + ")");
+  return Error::unusable_sdp("no acceptable a=crypto in the offer (" + reasons + ")");
 }
 
 Result<SdesKeys> accept_crypto_answer(std::span<const CryptoAttribute> offer, std::string_view answer) {
@@ -321,12 +321,12 @@ Result<SdesKeys> accept_crypto_answer(std::span<const CryptoAttribute> offer, st
   for (const auto& mine : offer) {
     if (mine.tag != theirs->tag) continue;
     if (mine.keys.suite() != theirs->keys.suite())
-      return Error::media("a=crypto: the answer's tag " + std::to_string(mine.tag) + " names " +
+      return Error::unusable_sdp("a=crypto: the answer's tag " + std::to_string(mine.tag) + " names " +
                           std::string(srtp_suite_info(theirs->keys.suite()).sdp_name) + ", our offer " +
                           std::string(srtp_suite_info(mine.keys.suite()).sdp_name));
     return SdesKeys{mine.keys, std::move(theirs->keys)};
   }
-  return Error::media("a=crypto: the answer's tag " + std::to_string(theirs->tag) + " is not in our offer");
+  return Error::unusable_sdp("a=crypto: the answer's tag " + std::to_string(theirs->tag) + " is not in our offer");
 }
 
 std::string redact_sdes_keys(std::string_view text) {

@@ -44,17 +44,17 @@ Result<SrtpKeys> SrtpKeys::from_bytes(SrtpSuite suite, std::span<const uint8_t> 
                                       std::optional<SrtpMki> mki) {
   const size_t want = srtp_master_length(suite);
   if (key_and_salt.size() != want)
-    return Error::media(std::string(srtp_suite_info(suite).sdp_name) + " needs " + std::to_string(want) +
+    return Error::unusable_sdp(std::string(srtp_suite_info(suite).sdp_name) + " needs " + std::to_string(want) +
                         " bytes of key and salt, not " + std::to_string(key_and_salt.size()));
   if (mki) {
     if (mki->length < 1 || mki->length > 4)
-      return Error::media("MKI of " + std::to_string(mki->length) + " bytes (we handle 1 to 4)");
+      return Error::unusable_sdp("MKI of " + std::to_string(mki->length) + " bytes (we handle 1 to 4)");
     if (mki->length < 4 && mki->value >> (8 * mki->length) != 0)
-      return Error::media("MKI value does not fit in " + std::to_string(mki->length) + " bytes");
+      return Error::unusable_sdp("MKI value does not fit in " + std::to_string(mki->length) + " bytes");
     // libsrtp 2.5 looks for an SRTCP packet's MKI before the SRTP tag length
     // from the end, not the SRTCP one, which differ only in this suite.
     if (suite == SrtpSuite::aes_cm_128_hmac_sha1_32)
-      return Error::media("an MKI with AES_CM_128_HMAC_SHA1_32 is not supported (libsrtp finds it in no SRTCP packet)");
+      return Error::unusable_sdp("an MKI with AES_CM_128_HMAC_SHA1_32 is not supported (libsrtp finds it in no SRTCP packet)");
   }
   SrtpKeys keys;
   keys.suite_ = suite;

@@ -18,7 +18,7 @@ std::string hex_pairs(size_t n, const char* pair = "AB") {
 std::string error_of(std::string_view value) {
   auto r = parse_fingerprint(value);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code() == sipcall::ExitCode::media_failure);
+  CHECK(r.error().kind() == sipcall::ErrorKind::unusable_sdp);
   CHECK(r.error().message().find('\n') == std::string::npos);
   return r.error().message();
 }

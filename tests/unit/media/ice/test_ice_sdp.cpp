@@ -24,7 +24,7 @@ std::string skip_reason(std::string_view line) {
 std::string error_of(std::string_view line) {
   auto p = parse_candidate(line);
   REQUIRE(!p.ok());
-  CHECK(p.error().code() == ExitCode::media_failure);
+  CHECK(p.error().kind() == ErrorKind::unusable_sdp);
   return p.error().message();
 }
 
