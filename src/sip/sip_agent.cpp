@@ -42,10 +42,6 @@ namespace sipcall {
 
 namespace {
 
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 std::string seconds_text(int ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g s", ms / 1000.0);
@@ -627,8 +623,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
   const ServerUrl& server = options.server;
   std::string transport(transport_name(server.transport));
   std::string local_bind;
-  std::string proxy;
-  std::string maddr = ";maddr=" + url_host(options.server_address);
+  const std::string proxy = server.sofia_proxy_uri(options.server_address);
 
   // ws, wss and tls go through the bridge (sofia_ws_tport.h), which owns
   // their TLS: trust, verification and the TLS 1.2 floor.
@@ -651,16 +646,13 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
     case Transport::ws:
     case Transport::wss:
       local_bind = "sip:*:*;transport=tcp";
-      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
     case Transport::tls:
       local_bind = "sips:*:*;transport=tls";
-      proxy = "sips:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=tls" + maddr;
       break;
     default:
       // Bind where the route to the server leaves, not on every interface.
       local_bind = "sip:" + url_host(options.local_address.empty() ? "*" : options.local_address) + ":*;transport=" + transport;
-      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
   }
 
