@@ -34,11 +34,12 @@ bool is_ip_literal(std::string_view host) {
   return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
 }
 
-std::string host_port(std::string_view host, int port) {
-  const std::string h(host);
-  bool v6 = h.find(':') != std::string::npos && h.front() != '[';
-  return (v6 ? "[" + h + "]" : h) + ":" + std::to_string(port);
+std::string url_host(std::string_view host) {
+  bool v6 = host.find(':') != std::string_view::npos && host.front() != '[';
+  return v6 ? "[" + std::string(host) + "]" : std::string(host);
 }
+
+std::string host_port(std::string_view host, int port) { return url_host(host) + ":" + std::to_string(port); }
 
 std::string ServerUrl::host_port() const {
   return sipcall::host_port(host, port);
@@ -51,6 +52,11 @@ std::string ServerUrl::to_string() const {
     case Transport::tls: return "sips:" + host_port();
     default: return "sip:" + host_port() + ";transport=" + std::string(transport_name(transport));
   }
+}
+
+std::string ServerUrl::sofia_proxy_uri(std::string_view address) const {
+  return std::string(transport == Transport::tls ? "sips:" : "sip:") + host_port() + ";transport=" +
+         std::string(transport_name(transport)) + ";maddr=" + url_host(address);
 }
 
 namespace {

@@ -17,10 +17,6 @@ SipAccount AgentContext::own_account() const {
 
 std::string AgentContext::aor_of(const std::string& user) const { return "sip:" + user + "@" + url_host(options.domain); }
 
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
 Result<bool> answer_challenge(sofia_digest::Session& auth, nua_handle_t* nh, sip_t const* sip,
                               const SipAccount& account) {
   return auth.answer(nh, sip, account.auth_user.empty() ? account.user : account.auth_user, account.password);

@@ -37,9 +37,6 @@ struct AgentContext {
   std::string aor_of(const std::string& user) const;  // sip:user@domain
 };
 
-// A host for a URI: an IPv6 address in brackets.
-std::string url_host(const std::string& host);
-
 // Answers the challenges of a 401/407 with our digest client (never Basic);
 // see sofia_digest.h for when a challenge is a rejection.
 Result<bool> answer_challenge(sofia_digest::Session& auth, nua_handle_t* nh, sip_t const* sip,

@@ -164,24 +164,20 @@ struct SofiaUrls {
 SofiaUrls sofia_urls(const AgentOptions& options) {
   const ServerUrl& server = options.server;
   std::string transport(transport_name(server.transport));
-  std::string maddr = ";maddr=" + url_host(options.server_address);
   SofiaUrls urls;
+  urls.proxy = server.sofia_proxy_uri(options.server_address);
   std::string& local_bind = urls.local_bind;
-  std::string& proxy = urls.proxy;
   switch (server.transport) {
     case Transport::ws:
     case Transport::wss:
       local_bind = "sip:*:*;transport=tcp";
-      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
     case Transport::tls:
       local_bind = "sips:*:*;transport=tls";
-      proxy = "sips:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=tls" + maddr;
       break;
     default:
       // Bind where the route to the server leaves, not on every interface.
       local_bind = "sip:" + url_host(options.local_address.empty() ? "*" : options.local_address) + ":*;transport=" + transport;
-      proxy = "sip:" + url_host(server.host) + ":" + std::to_string(server.port) + ";transport=" + transport + maddr;
       break;
   }
   return urls;

@@ -27,13 +27,23 @@ struct ServerUrl {
   uint16_t port = 0;  // always set: defaults are 5060 (udp/tcp), 5061 (tls), 80 (ws), 443 (wss)
   std::string path;   // WebSocket request path, starting with '/'; empty for SIP transports
 
-  // ws(s)://host:port/path for WebSocket, sip(s):host:port;transport=x otherwise.
+  // ws(s)://host:port/path for WebSocket, sip(s):host:port;transport=x otherwise:
+  // how messages and reports name the server (parse_server_url reads it back).
   std::string to_string() const;
-  // host or [v6]:port, for messages and the Host header.
+  // host:port or [v6]:port, for messages and the WebSocket Host header.
   std::string host_port() const;
+  // The URI Sofia sends every request to: sip:host:port;transport=x (sips:
+  // for tls; ws and wss by their own names) with maddr=`address`, the
+  // server's resolved address, so that Sofia does not resolve the name again
+  // while Via and Request-URI keep it.
+  std::string sofia_proxy_uri(std::string_view address) const;
 };
 
 Result<ServerUrl> parse_server_url(std::string_view text);
+
+// A host as it stands in a URI or beside a port: an IPv6 literal in
+// brackets ("[::1]"), anything else (a name, IPv4, "[::1]", "*") as it is.
+std::string url_host(std::string_view host);
 
 // "host:port", or "[v6]:port" for an IPv6 address: how every message and
 // report field shows an address with its port.

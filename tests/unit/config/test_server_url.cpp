@@ -81,4 +81,48 @@ TEST_SUITE("server_url") {
     CHECK(host_port("192.0.2.7", 5060) == "192.0.2.7:5060");
     CHECK(host_port("pbx.test", 5061) == "pbx.test:5061");
   }
+
+  TEST_CASE("server_url::url_host brackets an IPv6 literal once") {
+    CHECK(url_host("::1") == "[::1]");
+    CHECK(url_host("[::1]") == "[::1]");
+    CHECK(url_host("192.0.2.7") == "192.0.2.7");
+    CHECK(url_host("pbx.test") == "pbx.test");
+    CHECK(url_host("*") == "*");
+    CHECK(url_host("") == "");
+  }
+
+  TEST_CASE("server_url::ServerUrl::host_port is what the WebSocket Host header carries") {
+    auto v6 = parse_server_url("wss://[2001:db8::7]/ws");
+    REQUIRE(v6.ok());
+    CHECK(v6->host == "2001:db8::7");  // unbracketed: what connect() and SNI take
+    CHECK(v6->host_port() == "[2001:db8::7]:443");
+    CHECK(v6->path == "/ws");
+    auto name = parse_server_url("ws://pbx.test:8080");
+    REQUIRE(name.ok());
+    CHECK(name->host_port() == "pbx.test:8080");
+    CHECK(name->path == "/");
+  }
+
+  TEST_CASE("server_url::sofia_proxy_uri names the server, its transport and the resolved address") {
+    struct Row {
+      const char* text;
+      const char* address;
+      const char* uri;
+    };
+    const Row rows[] = {
+        {"sip:pbx.test", "192.0.2.7", "sip:pbx.test:5060;transport=udp;maddr=192.0.2.7"},
+        {"sip:pbx.test:5070;transport=tcp", "192.0.2.7", "sip:pbx.test:5070;transport=tcp;maddr=192.0.2.7"},
+        {"sips:pbx.test", "192.0.2.7", "sips:pbx.test:5061;transport=tls;maddr=192.0.2.7"},
+        {"ws://pbx.test/ws", "192.0.2.7", "sip:pbx.test:80;transport=ws;maddr=192.0.2.7"},
+        {"wss://[::1]:8443/ws", "::1", "sip:[::1]:8443;transport=wss;maddr=[::1]"},
+        {"sip:[2001:db8::7]:5080;transport=udp", "2001:db8::7",
+         "sip:[2001:db8::7]:5080;transport=udp;maddr=[2001:db8::7]"},
+    };
+    for (const auto& r : rows) {
+      CAPTURE(r.text);
+      auto url = parse_server_url(r.text);
+      REQUIRE(url.ok());
+      CHECK(url->sofia_proxy_uri(r.address) == r.uri);
+    }
+  }
 }
