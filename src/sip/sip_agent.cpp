@@ -2,7 +2,7 @@
 // event loop and nua's single callback, dispatched to the parts that do the
 // work. Sofia-SIP is included only in src/sip: here, in the parts of the
 // agent (registrations.cpp, calls.cpp, trace_tap.cpp, agent_context.h), in
-// the transport hooks (sofia_ws_tport.*, request_filter.cpp,
+// the transport hooks (sofia_stream_tport.*, request_filter.cpp,
 // sofia_tport_abi.h), in the digest client (sofia_digest.*, digest.cpp) and
 // in the SDP parser (sdp.cpp). Nothing outside src/sip includes it.
 #include "sipcall/sip/sip_agent.h"
@@ -21,7 +21,7 @@
 #include "registrations.h"
 #include "request_filter.h"
 #include "sofia_digest.h"
-#include "sofia_ws_tport.h"
+#include "sofia_stream_tport.h"
 #include "trace_tap.h"
 
 namespace sipcall {
@@ -38,6 +38,7 @@ struct SipAgent::Impl {
   AgentContext context;  // first: the parts below keep a reference to it
   su_root_t* root = nullptr;
   std::unique_ptr<WsBridge> bridge;
+  sofia_stream::StreamContext stream_context;  // this agent's tcp/tls/ws/wss types (nua_create)
   std::unique_ptr<TraceTap> trace_tap;
   request_filter::Filter request_filter;  // udp without accept_from_any
   Registrations registrations{context};
@@ -133,13 +134,14 @@ Error prepare_sofia() {
   return {};
 }
 
-// ws, wss and tls go through the bridge (sofia_ws_tport.h), which owns
+// ws, wss and tls go through the bridge (sofia_stream_tport.h), which owns
 // their TLS: trust, verification and the TLS 1.2 floor.
 bool is_bridged(Transport transport) {
   return transport == Transport::ws || transport == Transport::wss || transport == Transport::tls;
 }
 
-Error start_bridge(const AgentOptions& options, std::unique_ptr<WsBridge>& out) {
+Error start_bridge(const AgentOptions& options, std::unique_ptr<WsBridge>& out,
+                   sofia_stream::StreamContext& context) {
   const ServerUrl& server = options.server;
   WsBridgeOptions wo;
   wo.server = server;
@@ -149,9 +151,9 @@ Error start_bridge(const AgentOptions& options, std::unique_ptr<WsBridge>& out) 
   auto bridge = WsBridge::start(wo);
   if (!bridge.ok()) return bridge.error();
   out = std::move(bridge.value());
-  const char* proto = server.transport == Transport::ws ? "WS" : server.transport == Transport::wss ? "WSS" : "tls";
-  if (!sofia_ws::register_transport(proto, out->address(), out->address_length()))
-    return Error::internal("Sofia-SIP: cannot register the " + transport_label(server.transport) + " transport");
+  context.proto = server.transport == Transport::ws ? "WS" : server.transport == Transport::wss ? "WSS" : "tls";
+  context.bridge = out->address();
+  context.bridge_length = out->address_length();
   return {};
 }
 
@@ -199,7 +201,8 @@ nua_t* open_nua(SipAgent::Impl* impl, const SofiaUrls& urls) {
       impl->root, nua_callback, impl,
       TAG_IF(server.transport != Transport::tls, NUTAG_URL(local_bind.c_str())),
       TAG_IF(server.transport == Transport::tls, NUTAG_SIPS_URL(local_bind.c_str())),
-      TAG_IF(bridged, TPTAG_PUBLIC(sofia_ws::kPublicType)),
+      TAG_IF(bridged, TPTAG_PUBLIC(sofia_stream::kPublicType)),
+      TAG_IF(stream, SOFIA_STREAM_CONTEXT(&impl->stream_context)),
       TAG_IF(server.transport == Transport::tcp, TPTAG_SERVER(0)),
       NUTAG_PROXY(proxy.c_str()),
       // The server's view of our address is not ours to register: keep the
@@ -252,11 +255,12 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
 
   const Transport transport = options.server.transport;
   if (is_bridged(transport)) {
-    if (Error e = start_bridge(options, impl->bridge)) return e;
+    if (Error e = start_bridge(options, impl->bridge, impl->stream_context)) return e;
     impl->context.bridge = impl->bridge.get();
   }
   bool stream = transport != Transport::udp;
-  if (stream && !sofia_ws::hook_stream_types()) return Error::internal("Sofia-SIP: cannot register the transport hooks");
+  if (stream && !sofia_stream::register_stream_types())
+    return Error::internal("Sofia-SIP: cannot register the " + transport_label(transport) + " transport");
   if (!stream && !options.accept_from_any && !impl->filter_requests())
     return Error::internal("Sofia-SIP: cannot register the udp request filter");
 
@@ -267,7 +271,7 @@ Result<std::unique_ptr<SipAgent>> SipAgent::create(const AgentOptions& options, 
                           (detail.empty() ? "" : ": " + detail));
   }
   // nua_create bound our transports just now, on this thread.
-  if (stream) impl->registrations.set_primary(sofia_ws::last_primary());
+  if (stream) impl->registrations.set_primary(impl->stream_context.primary);
   std::string from = impl->context.aor_of(options.user);
   nua_set_params(impl->context.nua, SIPTAG_FROM_STR(from.c_str()), TAG_END());
   return std::unique_ptr<SipAgent>(new SipAgent(std::move(impl)));
