@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -10,14 +9,10 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/url.h>
 
+#include "sipcall/duration_text.h"
+
 namespace sipcall {
 namespace {
-
-std::string seconds_text(int ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g s", ms / 1000.0);
-  return buf;
-}
 
 void connection_closed(tp_stack_t*, tp_client_t* client, tport_t* tp, msg_t*, int error) {
   reinterpret_cast<Registrations*>(client)->on_connection_closed(tp, error);
@@ -167,7 +162,7 @@ void Registrations::on_connection_closed(tport_t* tp, int error) {
     const int keepalive_ms = agent_.options.keepalive_ms;
     if (error == 0) e.detail = "closed by the server";
     else if (error == EPIPE && keepalive_ms > 0)
-      e.detail = "no answer to a keepalive within " + seconds_text(keepalive_pong_ms(keepalive_ms));
+      e.detail = "no answer to a keepalive within " + seconds_text(keepalive_pong_ms(keepalive_ms) / 1000.0);
     else e.detail = std::strerror(error);
   }
   // Every binding in force went over this one connection.
