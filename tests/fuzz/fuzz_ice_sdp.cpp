@@ -17,7 +17,7 @@ using sipcall::fuzz::check;
 namespace {
 
 void check_error(const Error& e) {
-  check(e.code() == ExitCode::media_failure, "bad ICE attribute is not a media error");
+  check(e.kind() == ErrorKind::unusable_sdp, "bad ICE attribute is not an SDP error");
   check(!e.message().empty() && e.message().size() < 400, "error message empty or unbounded");
 }
 
