@@ -46,6 +46,21 @@ std::string caller_of(sip_t const* sip) {
   return peer;
 }
 
+// A Warning's text: a quoted-string of one line, at most 200 characters.
+std::string warning_text(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text.substr(0, 200)) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c == '\r' || c == '\n' || c == '\t') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+// The warn-agent: our address, an IPv6 one in brackets.
+std::string host_port(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
 }  // namespace
 
 int Calls::invite(const std::string& target_uri, const std::string& sdp_offer) {
@@ -64,6 +79,15 @@ void Calls::respond(int call, int status, const std::string& sdp) {
   char const* phrase = sip_status_phrase(status);
   nua_respond(nh, status, phrase ? phrase : "Unknown", TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
               TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
+}
+
+void Calls::refuse(int call, int status, const std::string& warning) {
+  nua_handle_t* nh = handle_of(call);
+  if (!nh) return;
+  char const* phrase = sip_status_phrase(status);
+  const std::string agent = agent_.options.local_address.empty() ? "sip-call" : host_port(agent_.options.local_address);
+  const std::string header = "399 " + agent + " " + warning_text(warning);
+  nua_respond(nh, status, phrase ? phrase : "Unknown", SIPTAG_WARNING_STR(header.c_str()), TAG_END());
 }
 
 void Calls::respond_update(int call, int status, const std::string& sdp) {

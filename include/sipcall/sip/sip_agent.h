@@ -127,6 +127,9 @@ class SipAgent : public Signalling {
   // Answers the call's pending UPDATE (call_update), with our SDP answer
   // when it carried an offer.
   void respond_update(int call, int status, const std::string& sdp = {}) override;
+  // Refuses an incoming INVITE or re-INVITE (488...) with a Warning header
+  // that says why: `Warning: 399 <our address> "warning"` (RFC 3261 20.43).
+  void refuse(int call, int status, const std::string& warning) override;
   void cancel(int call) override;  // while our INVITE has no final answer
   void bye(int call) override;     // once the call is answered
   // SIP INFO application/dtmf-relay with one digit.

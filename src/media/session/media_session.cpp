@@ -124,6 +124,7 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
     s.reception.emplace(static_cast<uint32_t>(s.codec->clock_rate()));
     s.dtmf_sender.emplace(event_rate(params, *s.codec));
     s.counters.codec = s.codec->name();
+    if (Error e = s.use_srtp(params.srtp)) return e;
   }
   s.started = true;
   s.started_at = Clock::now();
@@ -150,6 +151,7 @@ Error MediaSession::update(const MediaParams& params) {
     }
   }
   std::lock_guard lock(s.mu);
+  if (Error e = s.use_srtp(params.srtp)) return e;
   if (codec) {
     // New format: new playout buffer; reception stats restart when the
     // clock changes, keeping the counts so far.
