@@ -3,20 +3,21 @@
 through the test PBX; a plain peer, a refused suite, tampered packets and
 the keys' absence from every trace and report."""
 
-import json
 import os
 import re
+import subprocess
 import sys
 
 import pytest
 
-from sipcall import Running, account_args, run
-from test_call import dial, finish, start_answer, tone_check
+from sipcall import account_args, run
+from test_call import ScriptedCallee, dial, finish, pcmu_sdp, start_answer, tone_check
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
+from baresip_peer import BaresipPeer  # noqa: E402
 
 # Users of their own: test_interop uses 160-161.
-CALLER, CALLEE = "170", "171"
+CALLER, CALLEE, PEER, PLAIN_PEER, SIPP_CALLER = "170", "171", "172", "173", "174"
 SDES = ["--media-security", "sdes"]
 
 
@@ -24,7 +25,7 @@ def test_sdes_call_between_two_sip_calls(pbx, tmp_path):
     heard_by_caller = str(tmp_path / "caller.wav")
     heard_by_callee = str(tmp_path / "callee.wav")
     with start_answer(pbx, "udp", CALLEE,
-                      ["--calls", "1", "--tone", "1000", "--record", heard_by_callee, *SDES]) as callee:
+                      ["-v", "--calls", "1", "--tone", "1000", "--record", heard_by_callee, *SDES]) as callee:
         r = dial(pbx, "tcp", CALLER, CALLEE, ["--duration", "2s", "--tone", "440", "--record", heard_by_caller, *SDES])
         code, callee_report = finish(callee)
     assert r.code == 0, r
@@ -35,5 +36,110 @@ def test_sdes_call_between_two_sip_calls(pbx, tmp_path):
     assert "media: SDES-SRTP AES_CM_128_HMAC_SHA1_80" in r.stderr
     assert code == 0, callee.stderr
     assert callee_report["calls"][0]["media"]["security"] == "sdes-srtp"
+    assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" in callee.stderr  # -v: the offer it got
+    assert not re.search(r"inline:[A-Za-z0-9+/]", callee.stderr)
     tone_check(heard_by_caller, 1000, 440)
     tone_check(heard_by_callee, 440, 1000)
+
+
+def test_sip_call_dials_baresip_srtp_mandatory(pbx, tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with BaresipPeer(pbx, PEER, codecs=("pcmu",), tone_hz=1000, mediaenc="srtp-mand") as peer:
+        peer.wait_registered()
+        r = dial(pbx, "udp", CALLER, PEER, ["--duration", "2s", "--tone", "440", "--record", heard, *SDES])
+        closed = peer.wait_closed()
+        assert r.code == 0, r
+        media = r.report()["media"]
+        assert media["security"] == "sdes-srtp" and media["srtp_suite"]
+        assert media["packets_unauthenticated"] == 0
+        tone_check(heard, 1000, 440)
+        tone_check(closed["received_wav"], 440, 1000)  # before the peer's work directory goes
+
+
+def test_baresip_srtp_mandatory_dials_sip_call_answer(pbx, tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--record", heard, "--duration", "2s",
+                                           *SDES]) as callee:
+        with BaresipPeer(pbx, PEER, codecs=("opus",), tone_hz=1000, mediaenc="srtp-mand") as peer:
+            peer.wait_registered()
+            peer.dial(CALLEE)
+            peer.wait_established()
+            closed = peer.wait_closed(timeout=15)
+            code, report = finish(callee)
+            assert code == 0, callee.stderr
+            media = report["calls"][0]["media"]
+            assert media["security"] == "sdes-srtp" and media["codec"] == "opus"
+            assert media["srtp_suite"] in ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM",
+                                           "AEAD_AES_256_GCM")
+            tone_check(heard, 1000, 440)
+            tone_check(closed["received_wav"], 440, 1000)
+
+
+def test_sipp_offer_of_an_unknown_suite_only_gets_488_with_a_warning(pbx, tmp_path):
+    """sipp offers RTP/SAVP with F8_128_HMAC_SHA1_80 alone; the scenario
+    fails unless the 488 carries `Warning: 399 <host> "... F8 ..."`."""
+    scenario = os.path.join(os.path.dirname(__file__), os.pardir, "pbx", "sipp_uac_srtp_unknown_suite.xml")
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440"]) as callee:
+        sipp = subprocess.run(
+            ["sipp", "%s:%d" % (pbx.host, pbx.ports["udp"]), "-sf", scenario, "-t", "u1", "-m", "1",
+             "-key", "domain", pbx.domain, "-key", "caller", SIPP_CALLER, "-s", CALLEE,
+             "-au", SIPP_CALLER, "-ap", pbx.password(SIPP_CALLER),
+             "-i", pbx.host, "-mi", pbx.host, "-ci", pbx.host, "-nostdin", "-timeout", "20s", "-timeout_error",
+             "-trace_msg", "-message_file", str(tmp_path / "sipp.msg")],
+            capture_output=True, text=True, timeout=40, cwd=str(tmp_path))
+        code, report = finish(callee)
+    messages = (tmp_path / "sipp.msg").read_text() if (tmp_path / "sipp.msg").exists() else ""
+    assert sipp.returncode == 0, messages[-3000:] + sipp.stdout[-2000:] + sipp.stderr
+    warning = [line for line in messages.splitlines() if line.startswith("Warning: 399 ")]
+    assert warning and "F8_128_HMAC_SHA1_80" in warning[0], warning
+    assert "inline:" not in warning[0]
+    assert code == 10, callee.stderr
+    call = report["calls"][0]
+    assert call["refused_status"] == 488
+    assert "F8_128_HMAC_SHA1_80" in call["error"]
+
+
+def test_sdes_to_a_plain_rtp_peer_is_a_media_failure(pbx):
+    callee = ScriptedCallee(pbx, PLAIN_PEER, pcmu_sdp)
+    try:
+        r = dial(pbx, "udp", CALLER, PLAIN_PEER, ["--tone", "440", *SDES])
+    finally:
+        callee.close()
+    assert r.code == 10, r
+    assert ("answered, but the SDP answer is unusable: --media-security sdes: the far end answered plain "
+            "RTP/AVP, not SRTP (RTP/SAVP)") in r.stderr
+    assert r.report()["exit_reason"] == "media_failure"
+    assert "RTP/SAVP" in callee.invite.body and "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" in callee.invite.body
+
+
+def test_answer_sdes_refuses_a_plain_offer(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", *SDES]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", "--media-security", "none"])
+        code, report = finish(callee)
+    assert r.report()["status"] == 488, r
+    assert code == 10, callee.stderr
+    assert "--media-security sdes: the offer is plain RTP/AVP, not SRTP (RTP/SAVP)" in callee.stderr
+
+
+def test_no_key_in_a_verbose_json_run(pbx):
+    """-v prints our offer and the peer's answer, --json every event: the
+    keys of both (as the peer saw and sent them) appear in none of it."""
+    peer_key = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"
+    answer = lambda port: pcmu_sdp(port).replace("RTP/AVP", "RTP/SAVP") + \
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % peer_key
+    callee = ScriptedCallee(pbx, PLAIN_PEER, answer)
+    try:
+        r = run(account_args(pbx, "udp", CALLER, ["-v", "--json", "dial", PLAIN_PEER, "--no-playback", "--tone", "440",
+                                                  "--media-timeout", "1s", "--duration", "2s", *SDES]),
+                password=pbx.password(CALLER), timeout=40)
+    finally:
+        callee.close()
+    assert r.code == 10, r  # the scripted peer sends no SRTP
+    our_keys = re.findall(r"inline:([A-Za-z0-9+/=]+)", callee.invite.body)
+    assert len(our_keys) == 4
+    for text in (r.stdout, r.stderr):
+        for key in our_keys + [peer_key]:
+            assert key not in text and key[:16] not in text
+        assert not re.search(r"inline:[A-Za-z0-9+/]", text)
+    assert r.stderr.count("inline:<redacted>") >= 5  # our offer's four lines, the answer's one
+    assert r.report()["media"]["security"] == "sdes-srtp"
