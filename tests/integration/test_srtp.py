@@ -143,3 +143,49 @@ def test_no_key_in_a_verbose_json_run(pbx):
         assert not re.search(r"inline:[A-Za-z0-9+/]", text)
     assert r.stderr.count("inline:<redacted>") >= 5  # our offer's four lines, the answer's one
     assert r.report()["media"]["security"] == "sdes-srtp"
+
+
+def savp_answer_with(key):
+    return lambda port: pcmu_sdp(port).replace("RTP/AVP", "RTP/SAVP") + \
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n" % key
+
+
+def test_forged_packets_are_dropped_and_the_call_fails(pbx):
+    """The far end agrees SRTP but sends plain RTP of a tone (what a forger
+    without the key can do): every packet fails authentication, none is
+    heard, and --expect-tone does not pass."""
+    callee = ScriptedCallee(pbx, PLAIN_PEER, savp_answer_with("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"))
+    callee.stream_tone(800)
+    try:
+        r = dial(pbx, "udp", CALLER, PLAIN_PEER, ["--tone", "440", "--duration", "2s", "--media-timeout", "5s",
+                                                  "--expect-tone", "800", *SDES])
+    finally:
+        callee.close()
+    assert r.code == 10, r
+    media = r.report()["media"]
+    assert media["packets_unauthenticated"] > 20
+    assert media["packets_received"] == 0
+    assert "packets that failed SRTP authentication or replay protection" in r.stderr
+    assert "no RTP received from the far end" in r.stderr
+    assert media["expect_tone"]["found"] is False
+
+
+def test_re_invite_with_new_crypto_is_answered_with_a_new_key(pbx):
+    replies = []
+
+    def rekey(callee, invite):
+        replies.append(callee.reinvite(savp_answer_with("WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz")(callee.port), 10))
+
+    callee = ScriptedCallee(pbx, PLAIN_PEER, savp_answer_with("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"),
+                            in_call=rekey)
+    try:
+        r = dial(pbx, "udp", CALLER, PLAIN_PEER, ["--tone", "440", "--duration", "2s", "--media-timeout", "0", *SDES])
+    finally:
+        callee.close()
+    assert callee.error is None, callee.error
+    assert r.code == 0, r
+    assert replies and replies[0].status == 200, replies
+    offered = re.findall(r"inline:([A-Za-z0-9+/=]+)", callee.invite.body)
+    answered = re.findall(r"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)", replies[0].body)
+    assert len(answered) == 1 and answered[0] not in offered  # our fresh key for the peer's new one
+    assert "RTP/SAVP" in replies[0].body
