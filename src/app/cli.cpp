@@ -92,7 +92,7 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
       ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733")->type_name("MODE");
   cmd->add_option("--media-security", a.media_security,
                   "auto (offer RTP/AVP, answer plain or SDES-SRTP offers as they come), none (plain RTP only), "
-                  "sdes (SDES-SRTP only: a plain offer or answer is exit 10)")
+                  "sdes (SDES-SRTP only: a plain offer or answer is exit 10); dtls is not supported yet")
       ->check(CLI::IsMember({"auto", "none", "sdes", "dtls"}))->default_val("auto")->type_name("MODE");
 }
 

@@ -16,8 +16,8 @@ from test_call import ScriptedCallee, dial, finish, pcmu_sdp, start_answer, tone
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from baresip_peer import BaresipPeer  # noqa: E402
 
-# Users of their own: test_interop uses 160-161.
-CALLER, CALLEE, PEER, PLAIN_PEER, SIPP_CALLER = "170", "171", "172", "173", "174"
+# Users of their own (test_examples has 170-171, test_call 172-180).
+CALLER, CALLEE, PEER, PLAIN_PEER, SIPP_CALLER = "181", "182", "183", "184", "185"
 SDES = ["--media-security", "sdes"]
 
 
