@@ -20,20 +20,15 @@
 #include "sipcall/media/audio/wav_file.h"
 #include "sipcall/media/session/media_session.h"
 #include "sipcall/media/srtp/sdes_keying.h"
+#include "session_test_support.h"
 
 using namespace sipcall::media;
+using namespace sipcall::media::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-MediaOptions loopback() {
-  MediaOptions o;
-  o.local_address = "127.0.0.1";
-  o.rtp_port_min = 40000;
-  o.rtp_port_max = 44999;
-  o.rtcp_interval_ms = 300;
-  return o;
-}
+MediaOptions loopback() { return loopback_options(40000, 44999); }
 
 MediaParams pcmu_to(uint16_t rtp_port, uint16_t rtcp_port) {
   MediaParams p;
@@ -42,15 +37,6 @@ MediaParams pcmu_to(uint16_t rtp_port, uint16_t rtcp_port) {
   p.remote_rtcp_port = rtcp_port;
   p.codec = {"pcmu", 0, 8000, 1};
   return p;
-}
-
-bool await(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
 }
 
 // Offerer's and answerer's keys of one SDES exchange.
@@ -62,26 +48,6 @@ std::pair<SrtpKeying, SrtpKeying> sdes_keys() {
   auto offerer = accept_sdes_answer(*offer, {reply->line});
   REQUIRE(offerer.ok());
   return {*offerer, reply->keys};
-}
-
-std::pair<int, uint16_t> loopback_socket() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return {fd, ntohs(a.sin_port)};
-}
-
-void send_to(int fd, uint16_t port, const std::vector<uint8_t>& d) {
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
 }
 
 // A PCMU packet of a loud 1 kHz tone: what a forger would want played.
@@ -159,18 +125,18 @@ TEST_SUITE("media_session srtp") {
     for (uint16_t seq = 1; seq <= 50; ++seq) {
       auto packet = protect(*peer, tone_packet(seq));
       packet[12 + seq % (packet.size() - 12)] ^= 0x01;
-      send_to(fd, (*b)->local_rtp_port(), packet);
+      send_raw((*b)->local_rtp_port(), {packet}, fd);
     }
-    send_to(fd, (*b)->local_rtp_port(), tone_packet(60));  // plain RTP into an SRTP call
+    send_raw((*b)->local_rtp_port(), {tone_packet(60)}, fd);  // plain RTP into an SRTP call
     CHECK(await([&] { return (*b)->stats().packets_unauthenticated == 51; }, std::chrono::seconds(3)));
     CHECK((*b)->stats().packets_received == 0);
     CHECK((*b)->stats().first_rtp_ms == -1);
 
     // Authentic once, then replayed: the copy is dropped.
     const auto good = protect(*peer, tone_packet(100));
-    send_to(fd, (*b)->local_rtp_port(), good);
+    send_raw((*b)->local_rtp_port(), {good}, fd);
     CHECK(await([&] { return (*b)->stats().packets_received == 1; }, std::chrono::seconds(3)));
-    send_to(fd, (*b)->local_rtp_port(), good);
+    send_raw((*b)->local_rtp_port(), {good}, fd);
     CHECK(await([&] { return (*b)->stats().packets_unauthenticated == 52; }, std::chrono::seconds(3)));
     CHECK((*b)->stats().packets_received == 1);
     (*b)->stop();
@@ -197,7 +163,7 @@ TEST_SUITE("media_session srtp") {
     auto peer = SrtpSession::create(peer_keys->ours, peer_keys->theirs);
     REQUIRE(peer.ok());
     const auto first = protect(*peer, tone_packet(1));
-    send_to(fd, (*b)->local_rtp_port(), first);
+    send_raw((*b)->local_rtp_port(), {first}, fd);
     CHECK(await([&] { return (*b)->stats().packets_received == 1; }, std::chrono::seconds(3)));
 
     // The same keys again (a copy, as a repeated answer makes): the replay
@@ -205,20 +171,20 @@ TEST_SUITE("media_session srtp") {
     auto copy = std::make_shared<SrtpKeyPair>(*b_keys);
     p.srtp = copy;
     REQUIRE(!(*b)->update(p));
-    send_to(fd, (*b)->local_rtp_port(), first);
+    send_raw((*b)->local_rtp_port(), {first}, fd);
     CHECK(await([&] { return (*b)->stats().packets_unauthenticated == 1; }, std::chrono::seconds(3)));
-    send_to(fd, (*b)->local_rtp_port(), protect(*peer, tone_packet(2)));
+    send_raw((*b)->local_rtp_port(), {protect(*peer, tone_packet(2))}, fd);
     CHECK(await([&] { return (*b)->stats().packets_received == 2; }, std::chrono::seconds(3)));
 
     // New keys: the old ones no longer pass.
     auto [peer2_keys, b2_keys] = sdes_keys();
     p.srtp = b2_keys;
     REQUIRE(!(*b)->update(p));
-    send_to(fd, (*b)->local_rtp_port(), protect(*peer, tone_packet(3)));
+    send_raw((*b)->local_rtp_port(), {protect(*peer, tone_packet(3))}, fd);
     CHECK(await([&] { return (*b)->stats().packets_unauthenticated == 2; }, std::chrono::seconds(3)));
     auto peer2 = SrtpSession::create(peer2_keys->ours, peer2_keys->theirs);
     REQUIRE(peer2.ok());
-    send_to(fd, (*b)->local_rtp_port(), protect(*peer2, tone_packet(4)));
+    send_raw((*b)->local_rtp_port(), {protect(*peer2, tone_packet(4))}, fd);
     CHECK(await([&] { return (*b)->stats().packets_received == 3; }, std::chrono::seconds(3)));
     (*b)->stop();
     close(fd);
