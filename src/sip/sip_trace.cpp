@@ -3,7 +3,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "media/srtp/sdes.h"
+#include "sipcall/media/srtp/sdes_keying.h"
 
 namespace sipcall {
 

@@ -45,4 +45,11 @@ Result<SdesReply> answer_sdes_offer(const std::vector<std::string>& offered, con
 std::string_view srtp_suite_name(const SrtpKeyPair& keys);
 std::string_view srtp_method(const SrtpKeyPair& keys);
 
+// What every SDES key in a text becomes: "inline:<redacted>".
+inline constexpr std::string_view kRedactedKey = "<redacted>";
+// Replaces the key of every "inline:" (any case) in text (SDP, a SIP trace,
+// a report). Lifetime and MKI stay: they are no secret. Idempotent.
+// (Implemented in sdes.cpp, beside the parser that knows a key's alphabet.)
+std::string redact_sdes_keys(std::string_view text);
+
 }  // namespace sipcall::media
