@@ -189,3 +189,13 @@ def test_re_invite_with_new_crypto_is_answered_with_a_new_key(pbx):
     answered = re.findall(r"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:([A-Za-z0-9+/=]+)", replies[0].body)
     assert len(answered) == 1 and answered[0] not in offered  # our fresh key for the peer's new one
     assert "RTP/SAVP" in replies[0].body
+
+
+def test_sdes_offer_refused_by_a_plain_only_answerer(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--media-security", "none"]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", *SDES])
+        code, report = finish(callee)
+    assert r.code == 9, r  # a SIP failure, as every 488; the line says why it came
+    assert "488 Not Acceptable Here" in r.stderr and "(our offer was SRTP only: --media-security sdes)" in r.stderr
+    assert code == 10
+    assert "--media-security none: the offer is RTP/SAVP (SRTP), plain RTP only" in report["calls"][0]["error"]
