@@ -119,7 +119,7 @@ void IncomingCall::on_ack(const SipEvent& e) {
   auto answer = parse_sdp(e.body);
   auto params = answer.ok() ? accept_answer(answer.value(), formats_) : Result<media::MediaParams>(answer.error());
   if (params.ok()) {
-    if (Error e = call_->security().accept_answer(answer.value(), params.value())) params = e;
+    if (Error why = call_->security().accept_answer(answer.value(), params.value())) params = why;
   }
   Error err = params.ok() ? call_->apply(params.value(), audio_) : params.error();
   if (!err) return talk(params.value());
