@@ -113,6 +113,10 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   s.source = std::move(source);
   s.sink = std::move(sink);
   s.next_sequence = static_cast<uint16_t>(random_u32());
+  // SRTP: below 2^15, as libwebrtc does, so that our first wrap (where a
+  // receiver that missed our first packets guesses the rollover counter
+  // wrong; see srtp_session.h) is more than 32767 packets away.
+  if (params.srtp) s.next_sequence &= 0x7fff;
   s.tick_timestamp = random_u32();
   {
     std::lock_guard lock(s.mu);

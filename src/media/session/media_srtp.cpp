@@ -3,7 +3,7 @@
 // checks what arrives before anything reads it. A packet that fails its
 // check is counted and dropped: it is never parsed, played, recorded or
 // taken for the peer's audio, and it latches no source.
-#include <cstring>
+#include <cerrno>
 
 #include "media_session_impl.h"
 #include "media/srtp/srtp_key_pair.h"
