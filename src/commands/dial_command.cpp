@@ -136,6 +136,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
       case SipEventType::call_failed:
         code = exit_code_of(e);
         error = failure_message(e, "call to " + target, server);
+        if (!e.warning.empty()) error += " (Warning: \"" + e.warning + "\")";
         // The usual 488 to an SRTP-only offer is a far end without SRTP.
         if (e.status == 488 && options.call.media_security == MediaSecurity::sdes)
           error += " (our offer was SRTP only: --media-security sdes)";

@@ -4,7 +4,10 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
+#include <cstring>
+
 #include "dtmf_info.h"
+#include "sipcall/media/srtp/sdes_keying.h"
 
 namespace sipcall {
 namespace {
@@ -44,6 +47,16 @@ std::string caller_of(sip_t const* sip) {
   }
   su_free(nullptr, from);
   return peer;
+}
+
+// The first Warning's text of a response, made safe to print: one line,
+// bounded, and no SDES key even if a far end quoted one.
+std::string warning_of(sip_t const* sip) {
+  if (!sip || !sip->sip_warning || !sip->sip_warning->w_text) return {};
+  std::string text(sip->sip_warning->w_text, strnlen(sip->sip_warning->w_text, 200));
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return media::redact_sdes_keys(text);
 }
 
 // A Warning's text: a quoted-string of one line, at most 200 characters.
@@ -151,6 +164,7 @@ void Calls::emit_call(SipEventType type, int call, int status, char const* phras
   e.from_network = agent_.from_network(status, sip);
   if (!e.from_network && type == SipEventType::call_failed) e.detail = agent_.transport_detail();
   e.body = body_of(sip);
+  if (type == SipEventType::call_failed) e.warning = warning_of(sip);
   agent_.emit(std::move(e));
 }
 

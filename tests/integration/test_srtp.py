@@ -196,6 +196,7 @@ def test_sdes_offer_refused_by_a_plain_only_answerer(pbx):
         r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", *SDES])
         code, report = finish(callee)
     assert r.code == 9, r  # a SIP failure, as every 488; the line says why it came
-    assert "488 Not Acceptable Here" in r.stderr and "(our offer was SRTP only: --media-security sdes)" in r.stderr
+    assert "488 Not Acceptable Here (Warning: \"unusable SDP offer: --media-security none: the offer is RTP/SAVP " \
+           "(SRTP), plain RTP only\") (our offer was SRTP only: --media-security sdes)" in r.stderr
     assert code == 10
     assert "--media-security none: the offer is RTP/SAVP (SRTP), plain RTP only" in report["calls"][0]["error"]

@@ -68,6 +68,8 @@ struct SipEvent {
   int call = 0;              // call id for call events
   std::string body;          // SDP (or other body) of the message
   std::string peer;          // incoming_call: the caller's From, "Name <sip:user@host>"
+  std::string warning;       // call_failed: the response's first Warning text (one line, at most
+                             //   200 characters, SDES keys redacted), or empty
   char dtmf = 0;             // dtmf_info: '0'-'9', '*', '#', 'A'-'D'
   // registered, registration_failed, unregistered, connection_lost: which
   // account (0 = the one of AgentOptions, else an add_account() id).
