@@ -56,10 +56,11 @@ def test_sip_call_dials_baresip_srtp_mandatory(pbx, tmp_path):
         tone_check(closed["received_wav"], 440, 1000)  # before the peer's work directory goes
 
 
-def test_baresip_srtp_mandatory_dials_sip_call_answer(pbx, tmp_path):
+@pytest.mark.parametrize("mode", ["sdes", "auto"])  # auto answers an SRTP offer with SRTP
+def test_baresip_srtp_mandatory_dials_sip_call_answer(pbx, tmp_path, mode):
     heard = str(tmp_path / "heard.wav")
     with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--record", heard, "--duration", "2s",
-                                           *SDES]) as callee:
+                                           "--media-security", mode]) as callee:
         with BaresipPeer(pbx, PEER, codecs=("opus",), tone_hz=1000, mediaenc="srtp-mand") as peer:
             peer.wait_registered()
             peer.dial(CALLEE)
