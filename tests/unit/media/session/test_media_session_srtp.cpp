@@ -93,6 +93,7 @@ TEST_SUITE("media_session srtp") {
     CHECK(await([&] { return (*a)->stats().packets_received >= 50 && (*a)->stats().rtt_ms >= 0; },
                 std::chrono::seconds(5)));
     (*a)->stop();
+    CHECK(await([&] { return (*b)->stats().remote_bye; }, std::chrono::seconds(2)));  // a's SRTCP BYE
     (*b)->stop();
     const MediaStats sa = (*a)->stats();
     CHECK(sa.security == "sdes-srtp");
@@ -100,7 +101,6 @@ TEST_SUITE("media_session srtp") {
     CHECK(sa.packets_unauthenticated == 0);
     CHECK(sa.packets_invalid == 0);
     CHECK(sa.rtcp_received >= 1);  // SRTCP both ways
-    CHECK((*b)->stats().remote_bye);
     auto heard = read_wav(a_wav.string());
     REQUIRE(heard.ok());
     CHECK(tone_power_ratio(heard->samples, kPcmRate, 1000) > 0.5);
