@@ -78,11 +78,14 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
       post_dial_delay_ms = ms_since(t_invite);
   });
 
+  CallSecurity security(options.call.media_security);
+  if (Error err = security.offer(local)) return out.fail(err);
   auto offered = offer_formats(codecs);
   std::string offer = build_sdp(local, offered);
   t_invite = Clock::now();
   int call_id = agent.invite(target, offer);
-  ActiveCall call(agent, queue, reporter, options.call, codecs, call_id, std::move(media.value()), local);
+  ActiveCall call(agent, queue, reporter, options.call, codecs, call_id, std::move(media.value()), local,
+                  std::move(security));
 
   // Ringing: until a final answer, --ring-timeout, or a signal.
   ExitCode code = ExitCode::ok;
@@ -94,6 +97,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     if (!answer.ok()) return answer.error();
     auto params = accept_answer(answer.value(), offered);
     if (!params.ok()) return params.error();
+    if (Error err = call.security().accept_answer(answer.value(), params.value())) return err;
     return call.apply(params.value(), audio.value());
   };
   while (!answered && !ended) {
@@ -132,6 +136,10 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
       case SipEventType::call_failed:
         code = exit_code_of(e);
         error = failure_message(e, "call to " + target, server);
+        if (!e.warning.empty()) error += " (Warning: \"" + e.warning + "\")";
+        // The usual 488 to an SRTP-only offer is a far end without SRTP.
+        if (e.status == 488 && options.call.media_security == MediaSecurity::sdes)
+          error += " (our offer was SRTP only: --media-security sdes)";
         report.add("status", e.status).add("reason", e.phrase);
         ended = true;
         break;

@@ -4,7 +4,10 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
+#include <cstring>
+
 #include "dtmf_info.h"
+#include "sipcall/media/srtp/sdes_keying.h"
 
 namespace sipcall {
 namespace {
@@ -46,6 +49,31 @@ std::string caller_of(sip_t const* sip) {
   return peer;
 }
 
+// The first Warning's text of a response, made safe to print: one line,
+// bounded, and no SDES key even if a far end quoted one.
+std::string warning_of(sip_t const* sip) {
+  if (!sip || !sip->sip_warning || !sip->sip_warning->w_text) return {};
+  std::string text(sip->sip_warning->w_text, strnlen(sip->sip_warning->w_text, 200));
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return media::redact_sdes_keys(text);
+}
+
+// A Warning's text: a quoted-string of one line, at most 200 characters.
+std::string warning_text(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text.substr(0, 200)) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c == '\r' || c == '\n' || c == '\t') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+// The warn-agent: our address, an IPv6 one in brackets.
+std::string host_port(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
 }  // namespace
 
 int Calls::invite(const std::string& target_uri, const std::string& sdp_offer) {
@@ -64,6 +92,15 @@ void Calls::respond(int call, int status, const std::string& sdp) {
   char const* phrase = sip_status_phrase(status);
   nua_respond(nh, status, phrase ? phrase : "Unknown", TAG_IF(!sdp.empty(), SIPTAG_CONTENT_TYPE_STR("application/sdp")),
               TAG_IF(!sdp.empty(), SIPTAG_PAYLOAD_STR(sdp.c_str())), TAG_END());
+}
+
+void Calls::refuse(int call, int status, const std::string& warning) {
+  nua_handle_t* nh = handle_of(call);
+  if (!nh) return;
+  char const* phrase = sip_status_phrase(status);
+  const std::string agent = agent_.options.local_address.empty() ? "sip-call" : host_port(agent_.options.local_address);
+  const std::string header = "399 " + agent + " " + warning_text(warning);
+  nua_respond(nh, status, phrase ? phrase : "Unknown", SIPTAG_WARNING_STR(header.c_str()), TAG_END());
 }
 
 void Calls::respond_update(int call, int status, const std::string& sdp) {
@@ -127,6 +164,7 @@ void Calls::emit_call(SipEventType type, int call, int status, char const* phras
   e.from_network = agent_.from_network(status, sip);
   if (!e.from_network && type == SipEventType::call_failed) e.detail = agent_.transport_detail();
   e.body = body_of(sip);
+  if (type == SipEventType::call_failed) e.warning = warning_of(sip);
   agent_.emit(std::move(e));
 }
 

@@ -28,6 +28,7 @@ class Calls {
   int invite(const std::string& target_uri, const std::string& sdp_offer);
   void respond(int call, int status, const std::string& sdp);
   void respond_update(int call, int status, const std::string& sdp);
+  void refuse(int call, int status, const std::string& warning);
   void cancel(int call);
   void bye(int call);
   void send_dtmf_info(int call, char digit, int duration_ms);

@@ -134,7 +134,7 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
     << "c=IN " << family << ' ' << local.address << "\r\n"
     << "t=0 0\r\n";
   for (const auto& line : local.rejected_before) s << line << "\r\n";
-  s << "m=audio " << local.rtp_port << " RTP/AVP";
+  s << "m=audio " << local.rtp_port << (local.crypto.empty() ? " RTP/AVP" : " RTP/SAVP");
   for (const auto& f : formats) s << ' ' << f.payload_type;
   s << "\r\n";
   for (const auto& f : formats) {
@@ -147,6 +147,7 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
   if (local.rtcp_mux) s << "a=rtcp-mux\r\n";
   else s << "a=rtcp:" << local.rtcp_port << "\r\n";
   s << "a=" << direction_attribute(local.direction) << "\r\n";
+  for (const auto& line : local.crypto) s << "a=crypto:" << line << "\r\n";
   for (const auto& line : local.rejected_after) s << line << "\r\n";
   return s.str();
 }

@@ -3,7 +3,6 @@
 #include <sofia-sip/su_alloc.h>
 
 #include <algorithm>
-#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +15,8 @@
 namespace sipcall {
 
 namespace {
+
+constexpr size_t kMaxCryptoLines = 16;
 
 struct HomeDeleter {
   void operator()(su_home_t* h) const { su_home_unref(h); }
@@ -158,9 +159,9 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
   for (const sdp_media_t* other = session->sdp_media; other; other = other->m_next)
     if (other != m) (other_is_before(session, other, m) ? before : after).push_back(rejected_line(other));
   Result<SdpAudio> result = Error::unusable_sdp("SDP has no audio stream");
-  if (m && m->m_proto != sdp_proto_rtp) {
+  if (m && m->m_proto != sdp_proto_rtp && m->m_proto != sdp_proto_srtp) {
     result = Error::unusable_sdp(std::string("unsupported audio transport ") + (m->m_proto_name ? m->m_proto_name : "?") +
-                          " (only RTP/AVP)");
+                          " (only RTP/AVP and RTP/SAVP)");
   } else if (m && m->m_port > 65535) {
     // Sofia stores the port unchecked; truncating it would aim RTP at a
     // port the peer never named.
@@ -172,6 +173,10 @@ Result<SdpAudio> parse_sdp(const std::string& body) {
     if (c && c->c_address) audio.address = c->c_address;
     audio.direction = to_direction(m->m_mode);
     if (find_attribute(m->m_attributes, "rtcp-mux")) audio.rtcp_mux = true;
+    audio.srtp = m->m_proto == sdp_proto_srtp;
+    // At most kMaxCryptoLines: an offer needs one per suite, and there are four.
+    for (const sdp_attribute_t* a = m->m_attributes; a && audio.crypto.size() < kMaxCryptoLines; a = a->a_next)
+      if (a->a_name && strcasecmp(a->a_name, "crypto") == 0) audio.crypto.emplace_back(a->a_value ? a->a_value : "");
     if (auto* a = find_attribute(m->m_attributes, "rtcp")) audio.rtcp_port = static_cast<uint16_t>(std::max(0, to_port(a->a_value)));
     if (auto* a = find_attribute(m->m_attributes, "ptime"); a && a->a_value) audio.ptime_ms = std::atoi(a->a_value);
     else if (auto* s = find_attribute(session->sdp_attributes, "ptime"); s && s->a_value) audio.ptime_ms = std::atoi(s->a_value);

@@ -311,6 +311,10 @@ int SipAgent::invite(const std::string& target_uri, const std::string& sdp_offer
 
 void SipAgent::respond(int call, int status, const std::string& sdp) { impl_->calls.respond(call, status, sdp); }
 
+void SipAgent::refuse(int call, int status, const std::string& warning) {
+  impl_->calls.refuse(call, status, warning);
+}
+
 void SipAgent::respond_update(int call, int status, const std::string& sdp) {
   impl_->calls.respond_update(call, status, sdp);
 }

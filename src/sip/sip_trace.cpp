@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "sipcall/media/srtp/sdes_keying.h"
+
 namespace sipcall {
 
 namespace {
@@ -140,7 +142,8 @@ std::string redact_sip_message(std::string_view message) {
     else
       out += line;
   }
-  return out;
+  // SDES keys (a=crypto ... inline:KEY) in an SDP body.
+  return media::redact_sdes_keys(out);
 }
 
 bool SofiaTraceParser::feed(std::string_view text, SipTrace& out) {

@@ -27,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(sdp.error().kind() == ErrorKind::unusable_sdp, "bad SDP is not a media error");
     return 0;
   }
+  check(sdp->crypto.size() <= 16, "a=crypto lines are not bounded");
   const std::vector<std::string> codecs = {"opus", "pcmu", "pcma"};
   auto offered = offer_formats(codecs);
   if (auto answer = accept_answer(sdp.value(), offered); answer.ok()) check_params(answer.value());
@@ -43,9 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   local.rtcp_port = 10001;
   local.direction = answer_direction(params.value().direction);
   local.rtcp_mux = params.value().rtcp_mux;
+  // An SRTP answer carries a=crypto values; those that Sofia read as one
+  // attribute value go back as one line each.
+  for (const auto& c : sdp->crypto)
+    if (c.find_first_of("\r\n") == std::string::npos) local.crypto.push_back(c);
   auto ours_again = parse_sdp(build_sdp(local, formats));
   check(ours_again.ok(), "our answer does not parse");
   check(ours_again->formats.size() == formats.size(), "our answer lost a format");
   check(ours_again->port == 10000 && ours_again->address == "127.0.0.1", "our answer changed address or port");
+  check(ours_again->srtp == !local.crypto.empty(), "our answer's profile is not what its a=crypto lines say");
+  check(ours_again->crypto.size() == local.crypto.size(), "our answer lost an a=crypto line");
   return 0;
 }

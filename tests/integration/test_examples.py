@@ -32,3 +32,15 @@ def test_echo_test_fails_when_no_audio_comes_back(pbx):
         finish(echo)
     assert r.returncode == 10, r
     assert "FAILED (media_failure)" in r.stdout, r.stdout
+
+
+def test_srtp_call_example_runs_on_its_own_test_pbx():
+    env = dict(os.environ, SIP_CALL_BIN=BIN)
+    env.pop("SIP_CALL_PASSWORD", None)
+    r = subprocess.run(["bash", os.path.join(EXAMPLES, "srtp-call.sh")], capture_output=True, text=True,
+                       timeout=90, env=env, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r
+    assert "[101] media: SDES-SRTP AES_CM_128_HMAC_SHA1_80" in r.stdout
+    assert "[102] media: SDES-SRTP" in r.stdout
+    assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" in r.stdout
+    assert "== media.security: sdes-srtp" in r.stdout

@@ -67,6 +67,8 @@ class BaresipPeer(Peer):
                  ring until accept()
     ptime:       packet time [ms]
     rtcp_mux:    offer/accept RTP and RTCP on one port
+    mediaenc:    media encryption of the account (e.g. "srtp-mand": SDES-SRTP
+                 only, by baresip's srtp module); None = plain RTP
     extra_config: {name: value} appended to baresip's config file
     sip_trace:   log every SIP message (baresip -s) into the log file
     record:      record every call (the sndfile module); False for
@@ -78,7 +80,7 @@ class BaresipPeer(Peer):
 
     def __init__(self, pbx, ext, transport="udp", codecs=("opus", "PCMU", "PCMA"), tone_hz=440,
                  source_wav=None, source_seconds=60, auto_answer=True, ptime=20, rtcp_mux=False,
-                 extra_config=None, sip_trace=True, record=True, workdir=None, keep_workdir=False,
+                 mediaenc=None, extra_config=None, sip_trace=True, record=True, workdir=None, keep_workdir=False,
                  start_timeout=10.0, stop_timeout=3.0):
         if transport not in ("udp", "tcp"):
             raise ValueError("transport must be udp or tcp, not %r" % transport)
@@ -92,6 +94,7 @@ class BaresipPeer(Peer):
         self.auto_answer = auto_answer
         self.ptime = ptime
         self.rtcp_mux = rtcp_mux
+        self.mediaenc = mediaenc
         self.extra_config = dict(extra_config or {})
         self.sip_trace = sip_trace
         self.record = record
@@ -218,6 +221,8 @@ class BaresipPeer(Peer):
             ("module", "aufile.so"),
             ("module", "aubridge.so"),
         ]
+        if self.mediaenc:
+            cfg += [("module", "srtp.so")]
         if self.record:
             cfg += [("module", "sndfile.so"), ("snd_path", self.recordings_dir)]
         cfg += [
@@ -242,6 +247,8 @@ class BaresipPeer(Peer):
             "audio_codecs=%s" % ",".join(self.codecs),
             "ptime=%d" % self.ptime,
         ]
+        if self.mediaenc:
+            params.append("mediaenc=%s" % self.mediaenc)
         return "<sip:%s@%s;transport=%s>;%s" % (self.ext, self.pbx.domain, self.transport,
                                                 ";".join(params))
 

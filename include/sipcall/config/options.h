@@ -31,6 +31,13 @@ struct RegisterOptions {
   std::string accounts_file;  // --accounts FILE ("-" = stdin): register every account listed, at once
 };
 
+// --media-security: how a call's media is protected.
+enum class MediaSecurity {
+  automatic,  // auto: offer RTP/AVP; answer an offer in the profile it uses (RTP/AVP or SDES RTP/SAVP)
+  none,       // plain RTP only: an RTP/SAVP offer is refused
+  sdes,       // SDES-SRTP only (RFC 4568): offer RTP/SAVP with a=crypto; plain media fails the call
+};
+
 // Media settings shared by `dial` and `answer`.
 struct CallOptions {
   std::string codecs = "opus,pcmu,pcma";  // --codecs: allowed codecs, preferred first
@@ -54,6 +61,7 @@ struct CallOptions {
   std::string dtmf;                       // --dtmf: digits sent after answer
   double dtmf_delay_s = 1;                // --dtmf-delay [s after answer]
   bool dtmf_info = false;                 // --dtmf-mode info: SIP INFO instead of RFC 4733
+  MediaSecurity media_security = MediaSecurity::automatic;  // --media-security
 };
 
 struct DialOptions {

@@ -31,6 +31,8 @@ struct SdpAudio {
   int ptime_ms = 0;             // a=ptime; 0 = absent
   media::Direction direction = media::Direction::sendrecv;
   std::vector<SdpFormat> formats;  // in m= line order
+  bool srtp = false;               // the profile is RTP/SAVP (RFC 3711), not RTP/AVP
+  std::vector<std::string> crypto;  // a=crypto values (RFC 4568), in order; they hold keys: secrets
   // The offer's other streams (video, a second audio...), as the m= lines
   // an answer must carry to refuse them (port 0, RFC 3264 6), in order.
   std::vector<std::string> rejected_before;  // m= lines before this stream
@@ -38,7 +40,8 @@ struct SdpAudio {
 };
 
 // Parses an SDP body. Error::media with the parser's reason for text that
-// is not SDP, has no audio stream, or uses a transport other than RTP/AVP.
+// is not SDP, has no audio stream, or uses a transport other than RTP/AVP
+// and RTP/SAVP (whether a profile is acceptable is the caller's policy).
 Result<SdpAudio> parse_sdp(const std::string& body);
 
 // What we put in our own SDP.
@@ -51,6 +54,8 @@ struct LocalMedia {
   int ptime_ms = 20;
   media::Direction direction = media::Direction::sendrecv;  // what we do
   bool rtcp_mux = false;   // answer a=rtcp-mux (only when the offer had it)
+  // a=crypto values (RFC 4568; secrets). Not empty: the m= line says RTP/SAVP.
+  std::vector<std::string> crypto;
   // When answering: the offer's other streams, refused in place (from
   // SdpAudio::rejected_before/after), so the answer has as many m= lines.
   std::vector<std::string> rejected_before;

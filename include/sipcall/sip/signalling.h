@@ -26,6 +26,7 @@ class Signalling {
   virtual int invite(const std::string& target_uri, const std::string& sdp_offer) = 0;
   virtual void respond(int call, int status, const std::string& sdp = {}) = 0;
   virtual void respond_update(int call, int status, const std::string& sdp = {}) = 0;
+  virtual void refuse(int call, int status, const std::string& warning) = 0;
   virtual void cancel(int call) = 0;
   virtual void bye(int call) = 0;
   virtual void send_dtmf_info(int call, char digit, int duration_ms) = 0;

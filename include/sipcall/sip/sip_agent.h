@@ -68,6 +68,8 @@ struct SipEvent {
   int call = 0;              // call id for call events
   std::string body;          // SDP (or other body) of the message
   std::string peer;          // incoming_call: the caller's From, "Name <sip:user@host>"
+  std::string warning;       // call_failed: the response's first Warning text (one line, at most
+                             //   200 characters, SDES keys redacted), or empty
   char dtmf = 0;             // dtmf_info: '0'-'9', '*', '#', 'A'-'D'
   // registered, registration_failed, unregistered, connection_lost: which
   // account (0 = the one of AgentOptions, else an add_account() id).
@@ -127,6 +129,9 @@ class SipAgent : public Signalling {
   // Answers the call's pending UPDATE (call_update), with our SDP answer
   // when it carried an offer.
   void respond_update(int call, int status, const std::string& sdp = {}) override;
+  // Refuses an incoming INVITE or re-INVITE (488...) with a Warning header
+  // that says why: `Warning: 399 <our address> "warning"` (RFC 3261 20.43).
+  void refuse(int call, int status, const std::string& warning) override;
   void cancel(int call) override;  // while our INVITE has no final answer
   void bye(int call) override;     // once the call is answered
   // SIP INFO application/dtmf-relay with one digit.

@@ -26,8 +26,9 @@ std::string cseq(std::string_view message);
 std::string header_value(std::string_view message, std::string_view name, std::string_view compact = {});
 
 // Returns the message with secrets removed: the digest response, nonce-bound
-// cnonce and any password-like parameter become "<redacted>". Used for every
-// trace that leaves the process.
+// cnonce and any password-like parameter become "<redacted>", and so does
+// every SDES key ("inline:<redacted>" in a=crypto). Idempotent. Used for
+// every trace that leaves the process.
 std::string redact_sip_message(std::string_view message);
 
 // Reassembles the message dumps that Sofia-SIP's tport layer writes through

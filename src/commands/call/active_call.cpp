@@ -24,8 +24,14 @@ bool peer_sends(media::Direction d) { return d == media::Direction::sendrecv; }
 ActiveCall::ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
                        std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media,
                        LocalMedia local)
+    : ActiveCall(agent, queue, reporter, options, std::move(codecs), call, std::move(media), std::move(local),
+                 CallSecurity(options.media_security)) {}
+
+ActiveCall::ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+                       std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media,
+                       LocalMedia local, CallSecurity security)
     : agent_(agent), queue_(queue), reporter_(reporter), options_(options), codecs_(std::move(codecs)), call_(call),
-      media_(std::move(media)), local_(std::move(local)) {}
+      media_(std::move(media)), local_(std::move(local)), security_(std::move(security)) {}
 
 ActiveCall::~ActiveCall() {
   if (media_) media_->stop();
@@ -46,26 +52,33 @@ void ActiveCall::answer_reoffer(const std::string& request, int status, const st
   else agent_.respond(call_, status, sdp);
 }
 
+// A re-INVITE's 488 says why in a Warning; UPDATE's answer has none.
+void ActiveCall::refuse_reoffer(const std::string& request, const Error& why) {
+  reporter_.warn(request + " refused: " + why.message());
+  if (request == "UPDATE") agent_.respond_update(call_, 488);
+  else agent_.refuse(call_, 488, why.message());
+}
+
 void ActiveCall::on_reoffer(const SipEvent& e, const std::string& request) {
   std::vector<SdpFormat> formats;
   Result<media::MediaParams> params = Error::unusable_sdp(request + " without SDP");
   if (e.body.empty()) {
     // An offerless re-INVITE asks for our offer; keep what is running and
-    // re-offer the current codec (the answer comes in the ACK).
+    // re-offer the current codec (the answer comes in the ACK), with fresh
+    // keys when the call runs SRTP.
     formats = offer_formats(codecs_);
+    if (Error err = security_.offer(local_)) return refuse_reoffer(request, err);
   } else {
     auto offer = parse_sdp(e.body);
     params = offer.ok() ? answer_offer(offer.value(), codecs_, formats) : Result<media::MediaParams>(offer.error());
-    if (!params.ok()) {
-      reporter_.warn(request + " refused: " + params.error().message());
-      answer_reoffer(request, 488);
-      return;
-    }
-    if (Error err = media_->update(params.value())) {
-      reporter_.warn(request + " refused: " + err.message());
-      answer_reoffer(request, 488);
-      return;
-    }
+    if (!params.ok()) return refuse_reoffer(request, params.error());
+    // New keys take effect with the media update, or not at all.
+    CallSecurity security = security_;
+    LocalMedia local = local_;
+    if (Error err = security.answer_offer(offer.value(), local, params.value())) return refuse_reoffer(request, err);
+    if (Error err = media_->update(params.value())) return refuse_reoffer(request, err);
+    security_ = std::move(security);
+    local_.crypto = std::move(local.crypto);
     take_peer_params(params.value());
     local_.direction = answer_direction(params_.direction);
     local_.rtcp_mux = params_.rtcp_mux;
@@ -291,6 +304,9 @@ void ActiveCall::on_event(const SipEvent& e) {
         auto answer = parse_sdp(e.body);
         auto params = answer.ok() ? accept_answer(answer.value(), offered_formats_)
                                   : Result<media::MediaParams>(answer.error());
+        if (params.ok()) {
+          if (Error err = security_.accept_answer(answer.value(), params.value())) params = err;
+        }
         if (params.ok() && !media_->update(params.value())) take_peer_params(params.value());
         else reporter_.warn("ignoring the SDP answer in ACK: " + (params.ok() ? "update failed" : params.error().message()));
       }

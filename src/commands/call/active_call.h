@@ -17,6 +17,7 @@
 #include "commands/event_queue.h"
 #include "call_audio.h"
 #include "call_report.h"
+#include "call_security.h"
 #include "sipcall/error.h"
 #include "sipcall/media/session/media_session.h"
 #include "sipcall/media/session/reception_check.h"
@@ -31,10 +32,15 @@ class ActiveCall {
   // `media` is bound already; `local` describes it (address, ports, o= ids).
   ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
              std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media, LocalMedia local);
+  // With the SDP policy that made `local` (its offer, or its answer).
+  ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter, const CallOptions& options,
+             std::vector<std::string> codecs, int call, std::unique_ptr<media::MediaSession> media, LocalMedia local,
+             CallSecurity security);
   ~ActiveCall();
 
   int call() const { return call_; }
   LocalMedia& local() { return local_; }
+  CallSecurity& security() { return security_; }
   const media::MediaParams& params() const { return params_; }
 
   // Starts streaming with `params` (or updates a running stream: early
@@ -73,6 +79,7 @@ class ActiveCall {
   // without an offer.
   void on_reoffer(const SipEvent& e, const std::string& request);
   void answer_reoffer(const std::string& request, int status, const std::string& sdp = {});
+  void refuse_reoffer(const std::string& request, const Error& why);
   void drive(const std::function<void(const SipEvent&)>& other);
   void send_due_dtmf(Clock::time_point now);
   bool media_failed(std::string& why);
@@ -93,6 +100,7 @@ class ActiveCall {
   int call_;
   std::unique_ptr<media::MediaSession> media_;
   LocalMedia local_;
+  CallSecurity security_;
   media::MediaParams params_;
   CallResult result_;
   bool terminated_ = false;

@@ -1,10 +1,17 @@
 #include "call_report.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace sipcall {
 
 namespace {
+
+// "sdes-srtp" -> "SDES-SRTP".
+std::string security_label(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
 
 JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
   JsonObject m;
@@ -24,7 +31,11 @@ JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
       .add("packets_invalid", static_cast<long long>(s.packets_invalid))
       .add("packets_ignored", static_cast<long long>(s.packets_ignored))
       .add("packets_from_strangers", static_cast<long long>(s.packets_from_strangers))
-      .add("rtcp_received", static_cast<long long>(s.rtcp_received));
+      .add("packets_unauthenticated", static_cast<long long>(s.packets_unauthenticated))
+      .add("rtcp_received", static_cast<long long>(s.rtcp_received))
+      .add("security", s.security);
+  if (s.srtp_suite.empty()) m.add_null("srtp_suite");
+  else m.add("srtp_suite", s.srtp_suite);
   if (!s.send_error.empty()) m.add("send_error", s.send_error);
   if (r.expected_tone_hz > 0)
     m.add("expect_tone", JsonObject().add("hz", r.expected_tone_hz).add("found", r.tone.found).add("ratio", r.tone.ratio)
@@ -42,6 +53,11 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
                 s.loss_fraction * 100, s.jitter_ms,
                 s.rtt_ms >= 0 ? (std::to_string(static_cast<int>(s.rtt_ms + 0.5)) + " ms").c_str() : "n/a", s.mos);
   std::string text = buf;
+  // Plain calls keep their lines as they were; SRTP says so, and how.
+  if (!s.srtp_suite.empty()) text += "\nmedia: " + security_label(s.security) + " " + s.srtp_suite;
+  if (s.packets_unauthenticated > 0)
+    text += "\ndropped " + std::to_string(s.packets_unauthenticated) +
+            " packets that failed SRTP authentication or replay protection";
   if (s.packets_send_failed > 0)
     text += "\nsend errors: " + std::to_string(s.packets_send_failed) + " RTP packets refused (" + s.send_error + ")";
   if (s.packets_from_strangers > 0)

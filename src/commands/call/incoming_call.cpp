@@ -15,7 +15,8 @@ std::string numbered_path(const std::string& path, int call_number) {
 }
 
 IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite, int number)
-    : ctx_(context), number_(number), sip_call_(invite.call), signals_seen_(signals_received()) {
+    : ctx_(context), number_(number), sip_call_(invite.call), signals_seen_(signals_received()),
+      security_(context.options.call.media_security) {
   report_.add("number", number).add("from", invite.peer);
   ctx_.reporter.line("incoming call " + std::to_string(number) + " from " + invite.peer);
 
@@ -24,6 +25,10 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
   delayed_offer_ = invite.body.empty();
   if (delayed_offer_) {
     formats_ = offer_formats(ctx_.codecs);
+    if (Error err = security_.offer(local_)) {
+      fail(exit_code_of(err), err.message() + " (refused with 500)", 500);
+      return;
+    }
   } else {
     auto offer = parse_sdp(invite.body);
     if (!offer.ok()) {
@@ -36,6 +41,10 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
       return;
     }
     offered_params_ = params.value();
+    if (Error err = security_.answer_offer(offer.value(), local_, offered_params_)) {
+      fail(ExitCode::media_failure, "unusable SDP offer: " + err.message(), 488);
+      return;
+    }
     local_.rejected_before = offer.value().rejected_before;
     local_.rejected_after = offer.value().rejected_after;
     local_.direction = answer_direction(offered_params_.direction);
@@ -64,7 +73,7 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
   }
   audio_ = std::move(audio.value());
   call_ = std::make_unique<ActiveCall>(ctx_.agent, ctx_.queue, ctx_.reporter, ctx_.options.call, ctx_.codecs,
-                                       sip_call_, std::move(media.value()), local_);
+                                       sip_call_, std::move(media.value()), local_, security_);
   ctx_.agent.respond(sip_call_, 180);
   answer_at_ = Clock::now() + from_seconds(ctx_.options.answer_delay_s);
 }
@@ -77,7 +86,10 @@ std::string IncomingCall::prefix() const {
 }
 
 void IncomingCall::fail(ExitCode code, const std::string& error, int status) {
-  if (status) {
+  if (status == 488) {
+    ctx_.agent.refuse(sip_call_, status, error);
+    report_.add("refused_status", status);
+  } else if (status) {
     ctx_.agent.respond(sip_call_, status);
     report_.add("refused_status", status);
   }
@@ -106,6 +118,9 @@ void IncomingCall::answer() {
 void IncomingCall::on_ack(const SipEvent& e) {
   auto answer = parse_sdp(e.body);
   auto params = answer.ok() ? accept_answer(answer.value(), formats_) : Result<media::MediaParams>(answer.error());
+  if (params.ok()) {
+    if (Error why = call_->security().accept_answer(answer.value(), params.value())) params = why;
+  }
   Error err = params.ok() ? call_->apply(params.value(), audio_) : params.error();
   if (!err) return talk(params.value());
   fail(ExitCode::media_failure, "no usable SDP answer in the ACK: " + err.message(), 0);

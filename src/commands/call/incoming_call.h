@@ -61,6 +61,7 @@ class IncomingCall {
   enum class Phase { ringing, awaiting_ack, talking, abandoning, done };
   void answer();
   void on_ack(const SipEvent& e);
+  // A status of 488 carries `error` in a Warning header.
   void fail(ExitCode code, const std::string& error, int status);
   void talk(const media::MediaParams& params);
   void wrap_up();
@@ -77,6 +78,7 @@ class IncomingCall {
   std::vector<SdpFormat> formats_;
   media::MediaParams offered_params_;  // from the INVITE's offer
   LocalMedia local_;
+  CallSecurity security_;
   CallAudio audio_;
   std::unique_ptr<ActiveCall> call_;
   CallResult result_;

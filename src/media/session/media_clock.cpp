@@ -97,18 +97,19 @@ void MediaSession::Impl::send_rtp(uint8_t payload_type, bool marker, uint32_t ti
   p.payload = payload;
   auto bytes = serialize_rtp(p);
   if (!bytes.ok()) return;
-  const int error = rtp_socket.send_to(*bytes, to);  // symmetric RTP: from the socket we receive on
-  count_send(error, payload.size(), true, to);
+  send_packet(*bytes, true, payload.size(), rtp_socket, to);  // symmetric RTP: from the socket we receive on
 }
 
 // Counts only what the kernel accepted; a refusal is kept (the first
 // one's text) for the report and the verdict.
-void MediaSession::Impl::count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to) {
+void MediaSession::Impl::count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to,
+                                    const std::string& why) {
   std::lock_guard lock(mu);
   if (error) {
     if (rtp) counters.packets_send_failed++;
     if (counters.send_error.empty())
-      counters.send_error = std::string(rtp ? "RTP" : "RTCP") + " to " + to.to_string() + ": " + std::strerror(error);
+      counters.send_error = std::string(rtp ? "RTP" : "RTCP") + " to " + to.to_string() + ": " +
+                            (why.empty() ? std::strerror(error) : why);
     return;
   }
   if (!rtp) return;
@@ -179,7 +180,7 @@ void MediaSession::Impl::send_rtcp(bool bye) {
     to = params.rtcp_mux ? remote_rtp : remote_rtcp;
     mux = params.rtcp_mux;
   }
-  count_send((mux ? rtp_socket : rtcp_socket).send_to(out, to), out.size(), false, to);
+  send_packet(out, false, out.size(), mux ? rtp_socket : rtcp_socket, to);
 }
 
 }  // namespace sipcall::media

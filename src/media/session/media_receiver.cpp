@@ -37,7 +37,7 @@ void MediaSession::Impl::receive_loop() {
   }
 }
 
-void MediaSession::Impl::on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from,
+void MediaSession::Impl::on_datagram(std::vector<uint8_t>& data, const SocketAddress& from,
                                      bool from_rtcp_socket) {
   const bool rtcp = from_rtcp_socket || looks_like_rtcp(data);
   Source source;
@@ -49,6 +49,7 @@ void MediaSession::Impl::on_datagram(const std::vector<uint8_t>& data, const Soc
       return;
     }
   }
+  if (!unprotect(data, rtcp)) return;  // SRTP: forged, damaged or replayed
   const Latch latch{source == Source::same_host ? &from : nullptr, rtcp};
   if (rtcp)
     on_rtcp(data, latch);

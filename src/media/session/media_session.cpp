@@ -113,6 +113,10 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   s.source = std::move(source);
   s.sink = std::move(sink);
   s.next_sequence = static_cast<uint16_t>(random_u32());
+  // SRTP: below 2^15, as libwebrtc does, so that our first wrap (where a
+  // receiver that missed our first packets guesses the rollover counter
+  // wrong; see srtp_session.h) is more than 32767 packets away.
+  if (params.srtp) s.next_sequence &= 0x7fff;
   s.tick_timestamp = random_u32();
   {
     std::lock_guard lock(s.mu);
@@ -124,6 +128,7 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
     s.reception.emplace(static_cast<uint32_t>(s.codec->clock_rate()));
     s.dtmf_sender.emplace(event_rate(params, *s.codec));
     s.counters.codec = s.codec->name();
+    if (Error e = s.use_srtp(params.srtp)) return e;
   }
   s.started = true;
   s.started_at = Clock::now();
@@ -150,6 +155,7 @@ Error MediaSession::update(const MediaParams& params) {
     }
   }
   std::lock_guard lock(s.mu);
+  if (Error e = s.use_srtp(params.srtp)) return e;
   if (codec) {
     // New format: new playout buffer; reception stats restart when the
     // clock changes, keeping the counts so far.

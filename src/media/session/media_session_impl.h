@@ -15,6 +15,7 @@
 #include "sipcall/media/session/media_session.h"
 #include "media/rtp/rtp_stats.h"
 #include "media/rtp/udp_socket.h"
+#include "media/srtp/srtp_session.h"
 
 namespace sipcall::media {
 
@@ -67,6 +68,11 @@ struct MediaSession::Impl {
   std::optional<uint32_t> remote_ssrc;
   MediaStats counters;  // the plain counters of the snapshot
   std::optional<Clock::time_point> first_rtp_at, last_rtp_at;
+  // SRTP in force, null for plain RTP. Each thread takes its own reference
+  // per packet, so a re-key never pulls a session from under a thread
+  // (the clock thread protects, the receiver unprotects: see srtp_session.h).
+  std::shared_ptr<SrtpSession> srtp;
+  std::shared_ptr<const SrtpKeyPair> srtp_keys;  // what `srtp` was made from
   uint32_t last_sr_middle = 0;  // LSR to echo back: middle 32 bits of the peer's last SR
   Clock::time_point last_sr_arrival;
   bool sent_since_report = false;
@@ -79,6 +85,11 @@ struct MediaSession::Impl {
                 const SocketAddress& to);
   void play_out();
   void send_rtcp(bool bye);
+  // Protects (SRTP in force) and sends one packet, and counts it.
+  void send_packet(std::vector<uint8_t>& packet, bool rtp, size_t payload_bytes, const UdpSocket& socket,
+                   const SocketAddress& to);
+  // Under `mu`: makes `srtp` follow `keys` (start, update).
+  Error use_srtp(const std::shared_ptr<const SrtpKeyPair>& keys);
 
   // media_receiver.cpp
   void receive_loop();
@@ -87,13 +98,15 @@ struct MediaSession::Impl {
     const SocketAddress* from;  // a port of the peer's host to latch to, or null (the peer's own)
     bool rtcp;
   };
-  void on_datagram(const std::vector<uint8_t>& data, const SocketAddress& from, bool from_rtcp_socket);
+  void on_datagram(std::vector<uint8_t>& data, const SocketAddress& from, bool from_rtcp_socket);
+  bool unprotect(std::vector<uint8_t>& data, bool rtcp);
   Source source_of(const SocketAddress& from, bool rtcp) const;
   void take(const Latch& latch);
   void count_stranger();
   void on_rtp(const std::vector<uint8_t>& data, const Latch& latch);
   void on_rtcp(const std::vector<uint8_t>& data, const Latch& latch);
-  void count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to);
+  void count_send(int error, size_t payload_bytes, bool rtp, const SocketAddress& to,
+                  const std::string& why = {});
   void expect_sources(const SocketAddress& rtp, const SocketAddress& rtcp);
 };
 

@@ -37,6 +37,7 @@
 #include "media/srtp/srtp_keys.h"
 #include "media/srtp/srtp_suite.h"
 #include "sipcall/error.h"
+#include "sipcall/media/srtp/sdes_keying.h"  // redact_sdes_keys
 
 namespace sipcall::media {
 
@@ -76,11 +77,5 @@ struct SdesKeys {
 // Offerer: the answer's one a=crypto line must name a tag of our offer and
 // that tag's suite.
 Result<SdesKeys> accept_crypto_answer(std::span<const CryptoAttribute> offer, std::string_view answer);
-
-// What every SDES key in a text becomes: "inline:<redacted>".
-inline constexpr std::string_view kRedactedKey = "<redacted>";
-// Replaces the key of every "inline:" (any case) in text (SDP, a SIP trace,
-// a report). Lifetime and MKI stay: they are no secret. Idempotent.
-std::string redact_sdes_keys(std::string_view text);
 
 }  // namespace sipcall::media

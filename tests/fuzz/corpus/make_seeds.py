@@ -80,6 +80,14 @@ write("sip_trace", "plain_message", "\x07" + MESSAGE_COMPACT)
 write("sip_trace", "empty_authorization",
       "\x40" + sofia_dump("send", "wss/[127.0.0.1]:7443", "REGISTER sip:pbx.test SIP/2.0\r\nAuthorization: \r\n"
                                                           "Content-Length: 0\r\n\r\n"))
+# An SDES offer: a=crypto keys (one already redacted) in an SDP body, in either case.
+SDES_SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n"
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31|1:4\r\n"
+            "a=crypto:2 AES_CM_128_HMAC_SHA1_32 INLINE:<redacted>\r\na=crypto:3 AEAD_AES_128_GCM inline:\r\n")
+write("sip_trace", "sdes_offer",
+      "\x40" + sofia_dump("recv", "udp/[127.0.0.1]:5060", "INVITE sip:171@pbx.test SIP/2.0\r\n"
+                                                         "Content-Type: application/sdp\r\n"
+                                                         f"Content-Length: {len(SDES_SDP)}\r\n\r\n" + SDES_SDP))
 
 # fuzz_dtmf_info: Content-Type byte (even: application/dtmf-relay, odd:
 # application/dtmf; > 127: in upper case), then the INFO body.
@@ -197,6 +205,10 @@ write("sdp", "phone_offer", SDP_HEAD + "m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap
       "a=sendrecv\r\n")
 write("sdp", "3cx_opus_answer", SDP_HEAD + "m=audio 9000 RTP/AVP 112 101\r\na=rtpmap:112 opus/48000/2\r\n"
       "a=fmtp:112 useinbandfec=1\r\na=rtpmap:101 telephone-event/48000\r\na=rtcp:9001\r\n")
+write("sdp", "sdes_offer", SDP_HEAD + "m=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^31|1:4\r\n"
+      "a=crypto:2 AEAD_AES_128_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\r\n")
 write("sdp", "mux_hold_ipv6", "v=0\r\no=- 2 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
       "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
       "m=audio 5002 RTP/AVP 111 0\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-mux\r\na=sendonly\r\na=ptime:40\r\n")

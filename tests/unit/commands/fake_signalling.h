@@ -21,10 +21,11 @@
 namespace sipcall::testing {
 
 struct SentRequest {
-  std::string what;  // "respond", "respond_update", "bye", "cancel", "invite", "register", "unregister", "info", "shutdown"
+  std::string what;  // "respond" (also refuse()), "respond_update", "bye", "cancel", "invite", "register", "unregister", "info", "shutdown"
   int call = 0;      // or the account for register/unregister
   int status = 0;    // respond, respond_update; expires for register
   std::string sdp;
+  std::string warning;  // refuse(): a "respond" with a Warning's text
 };
 
 class FakeSignalling final : public Signalling {
@@ -63,6 +64,9 @@ class FakeSignalling final : public Signalling {
   void respond(int call, int status, const std::string& sdp) override { record({"respond", call, status, sdp}); }
   void respond_update(int call, int status, const std::string& sdp) override {
     record({"respond_update", call, status, sdp});
+  }
+  void refuse(int call, int status, const std::string& warning) override {
+    record({"respond", call, status, {}, warning});
   }
   void cancel(int call) override { record({"cancel", call, 0, {}}); }
   void bye(int call) override { record({"bye", call, 0, {}}); }

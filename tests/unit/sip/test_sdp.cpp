@@ -226,7 +226,7 @@ TEST_SUITE("sdp") {
         {"no media", sdp_text({"v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0"}),
          "no audio"},
         {"video only", audio_sdp("m=video 6000 RTP/AVP 96"), "no audio"},
-        {"SRTP", audio_sdp("m=audio 5004 RTP/SAVP 0"), "RTP/SAVP"},
+        {"SRTP with feedback", audio_sdp("m=audio 5004 RTP/SAVPF 0"), "RTP/SAVPF"},
         {"no c=", sdp_text({"v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "t=0 0", "m=audio 5004 RTP/AVP 0"}), ""},
         {"payload type out of range", audio_sdp("m=audio 5004 RTP/AVP 128"), ""},
         {"port out of range", audio_sdp("m=audio 70000 RTP/AVP 0"), ""},

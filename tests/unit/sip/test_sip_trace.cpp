@@ -38,6 +38,20 @@ TEST_SUITE("sip_trace") {
     CHECK(redact_sip_message(once) == once);
   }
 
+  TEST_CASE("sip_trace::redact_sip_message hides SDES keys in a=crypto") {
+    const std::string key = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+    const std::string msg =
+        "INVITE sip:171@example.test SIP/2.0\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+        "m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4\r\n"
+        "a=crypto:2 AEAD_AES_256_GCM INLINE:" + key + key.substr(0, 20) + "\r\n";
+    const auto out = redact_sip_message(msg);
+    CHECK(out.find(key) == std::string::npos);
+    CHECK(out.find(key.substr(0, 12)) == std::string::npos);
+    CHECK(out.find("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|2^20|1:4\r\n") != std::string::npos);
+    CHECK(out.find("a=crypto:2 AEAD_AES_256_GCM INLINE:<redacted>\r\n") != std::string::npos);
+    CHECK(redact_sip_message(out) == out);  // idempotent
+  }
+
   TEST_CASE("sip_trace::SofiaTraceParser reassembles piecewise dumps") {
     const std::string dump =
         "recv 60 bytes from udp/[127.0.0.1]:5060 at 10:00:00.000001:\n"

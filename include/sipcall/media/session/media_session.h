@@ -31,6 +31,8 @@
 
 namespace sipcall::media {
 
+struct SrtpKeyPair;  // both directions' SRTP keys (sipcall/media/srtp/sdes_keying.h makes them)
+
 // All settings of a session that are known before SDP negotiation.
 struct MediaOptions {
   std::string local_address = "0.0.0.0";  // bind address, IPv4 or IPv6 literal ("::" is dual stack)
@@ -56,6 +58,9 @@ struct MediaParams {
   int telephone_event_rate = 0;   // its clock [Hz]; 0 = the codec's clock rate
   int ptime_ms = 20;              // packet duration [ms]: multiple of 10, 10..60
   Direction direction = Direction::sendrecv;
+  // SRTP (RFC 3711): every packet out is protected, every one in checked,
+  // with these keys; null = plain RTP. New keys (re-INVITE) re-key.
+  std::shared_ptr<const SrtpKeyPair> srtp;
 };
 
 // A consistent snapshot; counters cover the whole session.
@@ -79,6 +84,10 @@ struct MediaStats {
                                         //   the peer's negotiated address and port; ignored [count]
   uint64_t packets_invalid = 0;     // datagrams that were neither valid RTP nor RTCP [count]
   uint64_t rtcp_received = 0;       // valid RTCP compounds from the peer [count]
+  uint64_t packets_unauthenticated = 0;  // SRTP/SRTCP from the peer that failed authentication or
+                                         //   replay protection; dropped unread [count]
+  std::string security = "none";    // "none" (plain RTP) or how the SRTP keys were agreed ("sdes-srtp")
+  std::string srtp_suite;           // e.g. "AES_CM_128_HMAC_SHA1_80"; empty for plain RTP
   bool remote_bye = false;          // the peer sent RTCP BYE
   std::string dtmf_received;        // digits in arrival order
 };

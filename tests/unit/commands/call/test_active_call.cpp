@@ -9,6 +9,7 @@
 #include "commands/call/call_setup.h"
 #include "commands/fake_signalling.h"
 #include "sipcall/commands/signals.h"
+#include "sipcall/media/srtp/sdes_keying.h"
 
 using namespace sipcall;
 using namespace sipcall::testing;
@@ -206,4 +207,41 @@ TEST_CASE("active call: abandoning an unanswered call (the ring timeout) CANCELs
   REQUIRE(f.sip.sent_of("cancel").size() == 1);
   CHECK(f.sip.sent_of("cancel").front().call == kCall);
   CHECK(f.sip.sent_of("bye").empty());
+}
+
+TEST_CASE("active call: re-INVITEs with SRTP keys re-key, repeat or are refused in plain") {
+  CallFixture f(quiet_call_options());
+  auto savp = [](const std::vector<std::string>& crypto) {
+    std::string sdp = peer_sdp("sendrecv");
+    sdp.replace(sdp.find("RTP/AVP"), 7, "RTP/SAVP");
+    for (const auto& c : crypto) sdp += "a=crypto:" + c + "\r\n";
+    return sdp;
+  };
+  auto first = media::make_sdes_offer();
+  REQUIRE(first.ok());
+  f.call->on_event(call_event(SipEventType::call_reoffer, kCall, savp(first->lines)));
+  const SdpAudio keyed = f.last_answer();
+  CHECK(keyed.srtp);
+  REQUIRE(keyed.crypto.size() == 1);
+  CHECK(f.call->params().srtp);
+
+  // The same offer again (hold and back, say): the same answer, no re-key.
+  f.call->on_event(call_event(SipEventType::call_reoffer, kCall, savp(first->lines)));
+  CHECK(f.last_answer().crypto == keyed.crypto);
+
+  // New keys: a new key of ours.
+  auto second = media::make_sdes_offer();
+  REQUIRE(second.ok());
+  f.call->on_event(call_event(SipEventType::call_reoffer, kCall, savp(second->lines)));
+  const SdpAudio rekeyed = f.last_answer();
+  REQUIRE(rekeyed.crypto.size() == 1);
+  CHECK(rekeyed.crypto != keyed.crypto);
+  CHECK(media::accept_sdes_answer(*second, rekeyed.crypto).ok());
+
+  // Back to plain RTP: refused, the keys stay.
+  f.call->on_event(call_event(SipEventType::call_reoffer, kCall, peer_sdp("sendrecv")));
+  const auto refused = f.sip.sent_of("respond").back();
+  CHECK(refused.status == 488);
+  CHECK(refused.warning.find("runs SRTP") != std::string::npos);
+  CHECK(f.call->params().srtp);
 }

@@ -7,6 +7,7 @@
 #include "commands/call/incoming_call.h"
 #include "commands/call/call_setup.h"
 #include "commands/fake_signalling.h"
+#include "sipcall/media/srtp/sdes_keying.h"
 
 using namespace sipcall;
 using namespace sipcall::testing;
@@ -119,4 +120,66 @@ TEST_CASE("incoming call: --answer-delay rings that long before the 200") {
   auto answer = parse_sdp(f.sip.sent_of("respond").back().sdp);
   REQUIRE(answer.ok());
   CHECK(answer.value().formats.front().payload_type == 0);
+}
+
+namespace {
+std::string savp(const std::string& sdp, const std::vector<std::string>& crypto) {
+  std::string out = sdp;
+  out.replace(out.find("RTP/AVP"), 7, "RTP/SAVP");
+  for (const auto& c : crypto) out += "a=crypto:" + c + "\r\n";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("incoming call: an SRTP offer of unknown suites only is refused with 488 and a Warning saying why") {
+  AnswerFixture f;
+  auto call = f.ring(savp(peer_sdp("sendrecv"), {"1 F8_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"}));
+  REQUIRE(call->done());
+  const auto responses = f.sip.sent_of("respond");
+  REQUIRE(responses.size() == 1);
+  CHECK(responses[0].status == 488);
+  CHECK(responses[0].warning.find("F8_128_HMAC_SHA1_80") != std::string::npos);
+  CHECK(responses[0].warning.find("WVNf") == std::string::npos);
+  CHECK(call->result().code == ExitCode::media_failure);
+}
+
+TEST_CASE("incoming call: an SRTP offer is answered RTP/SAVP with one a=crypto line of ours") {
+  AnswerFixture f;
+  auto offer = media::make_sdes_offer();
+  REQUIRE(offer.ok());
+  auto call = f.ring(savp(peer_sdp("sendrecv"), offer->lines));
+  REQUIRE_FALSE(call->done());
+  call->tick();
+  CHECK(f.statuses() == std::vector<int>{180, 200});
+  auto answer = parse_sdp(f.sip.sent_of("respond").back().sdp);
+  REQUIRE(answer.ok());
+  CHECK(answer->srtp);
+  REQUIRE(answer->crypto.size() == 1);
+  CHECK(answer->crypto[0].rfind("1 AES_CM_128_HMAC_SHA1_80 inline:", 0) == 0);
+  CHECK(media::accept_sdes_answer(*offer, answer->crypto).ok());
+  call->on_event(call_event(SipEventType::remote_hangup, kCall));
+  call->on_event(call_event(SipEventType::call_terminated, kCall));
+  call->tick();
+  REQUIRE(call->done());
+  CHECK(call->report().str().find("\"security\":\"sdes-srtp\"") != std::string::npos);
+  CHECK(call->report().str().find("inline:") == std::string::npos);
+}
+
+TEST_CASE("incoming call: with --media-security sdes, a plain offer is refused and an offerless INVITE gets SRTP") {
+  AnswerFixture f;
+  f.options.call.media_security = MediaSecurity::sdes;
+  auto plain = f.ring(peer_sdp("sendrecv"));
+  REQUIRE(plain->done());
+  CHECK(f.sip.sent_of("respond").back().status == 488);
+  CHECK(f.sip.sent_of("respond").back().warning.find("not SRTP") != std::string::npos);
+
+  auto delayed = f.ring("");
+  delayed->tick();
+  auto ours = parse_sdp(f.sip.sent_of("respond").back().sdp);
+  REQUIRE(ours.ok());
+  CHECK(ours->srtp);
+  CHECK(ours->crypto.size() == 4);
+  delayed->on_event(call_event(SipEventType::call_ack, kCall, peer_sdp("sendrecv")));  // a plain answer
+  CHECK(delayed->result().code == ExitCode::media_failure);
+  CHECK(delayed->result().error.find("not SRTP") != std::string::npos);
 }

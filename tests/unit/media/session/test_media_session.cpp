@@ -15,20 +15,13 @@
 #include "sipcall/media/session/media_session.h"
 #include "sipcall/media/audio/tone_detect.h"
 #include "sipcall/media/audio/wav_file.h"
+#include "session_test_support.h"
 
 using namespace sipcall::media;
+using namespace sipcall::media::testing;
 namespace fs = std::filesystem;
 
 namespace {
-MediaOptions loopback_options() {
-  MediaOptions o;
-  o.local_address = "127.0.0.1";
-  o.rtp_port_min = 30000;
-  o.rtp_port_max = 39999;
-  o.rtcp_interval_ms = 300;  // fast, so the test sees RTT
-  return o;
-}
-
 MediaParams params_to(const MediaSession& peer, const CodecSpec& codec, bool mux = false) {
   MediaParams p;
   p.remote_address = "127.0.0.1";
@@ -40,16 +33,6 @@ MediaParams params_to(const MediaSession& peer, const CodecSpec& codec, bool mux
   return p;
 }
 
-// Polls until `done` or the deadline; true when done.
-bool await(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
-
 std::vector<int16_t> second_half(const std::string& path) {
   auto wav = read_wav(path);
   REQUIRE(wav.ok());
@@ -59,31 +42,6 @@ std::vector<int16_t> second_half(const std::string& path) {
 
 fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("sipcall_media_" + name); }
 
-// Sends raw datagrams to 127.0.0.1:port, as a hostile or confused peer would.
-// From a new socket on 127.0.0.1 (a stranger), or from `fd`.
-void send_raw(uint16_t port, const std::vector<std::vector<uint8_t>>& datagrams, int from_fd = -1) {
-  const int fd = from_fd >= 0 ? from_fd : socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  for (const auto& d : datagrams) sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-  if (fd != from_fd) close(fd);
-}
-
-// A UDP socket on 127.0.0.1 and its port.
-std::pair<int, uint16_t> loopback_socket() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return {fd, ntohs(a.sin_port)};
-}
 }  // namespace
 
 TEST_SUITE("media_session") {

@@ -1,0 +1,45 @@
+// A call's --media-security applied to its SDP: the profile and a=crypto
+// lines of our offers and answers, which of the peer's we take, and the
+// SRTP keys that result (MediaParams::srtp). Once a call runs SRTP it
+// stays so: a plain re-offer would be a downgrade anyone on the path could
+// ask for. Internal to src/commands; signalling thread only.
+#pragma once
+
+#include <optional>
+
+#include "sipcall/config/options.h"
+#include "sipcall/error.h"
+#include "sipcall/media/session/media_session.h"
+#include "sipcall/media/srtp/sdes_keying.h"
+#include "sipcall/sip/sdp.h"
+
+namespace sipcall {
+
+class CallSecurity {
+ public:
+  explicit CallSecurity(MediaSecurity mode) : mode_(mode) {}
+
+  // Our offer (dial; an INVITE or re-INVITE without one): RTP/SAVP with a
+  // fresh a=crypto line per suite for sdes or a call that runs SRTP, plain
+  // RTP/AVP otherwise. Fills local.crypto.
+  Error offer(LocalMedia& local);
+  // The peer's answer to our latest offer: sets params.srtp, or says why
+  // the answer does not do (its profile is not the offer's, its a=crypto
+  // does not fit). Error::unusable_sdp.
+  Error accept_answer(const SdpAudio& answer, media::MediaParams& params);
+  // The peer's offer: whether we take its profile; fills our answer's
+  // local.crypto and params.srtp. Error::unusable_sdp is refused with 488
+  // (the message is the Warning's text).
+  Error answer_offer(const SdpAudio& offer, LocalMedia& local, media::MediaParams& params);
+
+  // The mode's name in messages: "--media-security sdes".
+  std::string mode_name() const;
+
+ private:
+  MediaSecurity mode_;
+  bool srtp_ = false;                         // the call runs SRTP (from the first agreed keys on)
+  std::optional<media::SdesOffer> offered_;   // our latest SDES offer
+  std::optional<media::SdesReply> answered_;  // our latest SDES answer
+};
+
+}  // namespace sipcall
