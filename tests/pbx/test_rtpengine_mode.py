@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Self-tests of the test PBX's media gateway mode (TestPbx(rtpengine=True)):
+rtpengine is started and stopped with the PBX, by PID, listens only on the
+PBX's address, and relays the media of a call between two plain SIP phones
+(baresip).  The browser side of the gateway is in
+tests/browser/test_browser_gateway.py.
+Run: /usr/bin/python3 -m pytest -q tests/pbx/test_rtpengine_mode.py"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import testpbx  # noqa: E402
+from baresip_peer import BaresipPeer  # noqa: E402
+from proctools import alive, sockets_of  # noqa: E402
+from rtpengine import bdecode, bencode  # noqa: E402
+from testpbx import PbxError, TestPbx  # noqa: E402
+from tones import tone_check  # noqa: E402
+
+LOW, HIGH = 440, 1000
+AUDIO_SECONDS = 1.5
+
+
+@pytest.fixture(scope="module")
+def pbx():
+    yield from testpbx.running_pbx(rtpengine=True)
+
+
+def rtpengine_children():
+    """PIDs of rtpengine processes this Python process started."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm, rest = stat.split("(", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            if comm == "rtpengine" and fields[1] == str(os.getpid()) and fields[0] not in ("Z", "X"):
+                out.append(int(entry))
+    return out
+
+
+def test_bencode_round_trip_and_bad_input():
+    msg = {"command": "offer", "flags": ["trust-address"], "n": 3, "sdp": "v=0\r\n"}
+    assert bdecode(bencode(msg)) == msg
+    assert bencode({"command": "ping"}) == b"d7:command4:pinge"
+    for bad in (b"", b"d7:command", b"5:abc", b"i12", b"d1:ae", b"x", b"4:pinge", b"l" * 100):
+        with pytest.raises(ValueError):
+            bdecode(bad)
+
+
+def test_mode_off_loads_no_rtpengine():
+    with TestPbx() as p:
+        assert p.rtpengine is None and "rtpengine" not in p.info()
+        with open(p.cfg_file) as f:
+            assert "#!define WITH_RTPENGINE" not in f.read()
+        assert "rtpengine" not in p.log_text()
+
+
+def test_rtpengine_runs_with_the_pbx_on_its_address_only(pbx):
+    rtp = pbx.rtpengine
+    assert rtp.running() and rtp.ping()
+    info = pbx.info()["rtpengine"]
+    assert info["pid"] == rtp.pid and info["ng"] == "udp:127.0.0.1:%d" % rtp.ng_port
+    assert info["ports"] == [rtp.port_min, rtp.port_max] and rtp.port_max - rtp.port_min >= 99
+    # Kamailio found it at start-up
+    assert "rtpengine instance <%s> found" % rtp.ng_url in pbx.log_text()
+    # userspace only, no system config, and only 127.0.0.1: the ng port (no CLI, no HTTP)
+    with open("/proc/%d/cmdline" % rtp.pid) as f:
+        argv = f.read().split("\0")
+    assert "--table=-1" in argv and "--config-file=none" in argv and "--interface=127.0.0.1" in argv
+    assert [s[:3] for s in sockets_of(rtp.pid)] == [("udp", "127.0.0.1", rtp.ng_port)]
+
+
+def test_stop_ends_rtpengine_by_pid(monkeypatch):
+    monkeypatch.delenv("TESTPBX_KEEP", raising=False)
+    p = TestPbx(rtpengine=True)
+    p.start()
+    pid = p.rtpengine.pid
+    assert alive(pid)
+    p.stop()
+    p.stop()
+    assert not alive(pid) and p.rtpengine is None
+
+
+def test_failed_start_ends_rtpengine():
+    before = rtpengine_children()
+    with pytest.raises(PbxError, match="kamailio exited"):
+        TestPbx(rtpengine=True, kamailio="false").start()
+    assert rtpengine_children() == before
+
+
+def test_cli_rtpengine_flag_starts_and_stops_it():
+    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "testpbx.py"), "--rtpengine"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(proc.stdout.readline())
+        pid = info["rtpengine"]["pid"]
+        assert alive(pid) and info["rtpengine"]["ng"].startswith("udp:127.0.0.1:")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert not alive(pid) and not os.path.exists(info["rundir"])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+
+
+def media_of(sdp):
+    c = re.search(r"^c=IN IP4 (\S+)", sdp, re.M)
+    m = re.search(r"^m=audio (\d+) (\S+)", sdp, re.M)
+    assert c and m, sdp
+    return c.group(1), int(m.group(1)), m.group(2)
+
+
+def own_media_port(peer):
+    """The RTP port a baresip peer offered or answered with (its own SDP)."""
+    sent = re.findall(r"^m=audio (\d+) ", peer.log_text(), re.M)
+    told = {media_of(s)[1] for s in peer.received_sdp()}
+    own = [int(p) for p in sent if int(p) not in told]
+    assert own, peer.log_text()[-2000:]
+    return own[0]
+
+
+def test_baresip_calls_baresip_through_rtpengine(pbx):
+    rtp = pbx.rtpengine
+    with BaresipPeer(pbx, 140, codecs=["opus"], tone_hz=HIGH) as callee, \
+            BaresipPeer(pbx, 141, codecs=["opus"], tone_hz=LOW) as caller:
+        callee.wait_registered()
+        caller.wait_registered()
+        caller.dial(140)
+        caller.wait_established()
+        callee.wait_established()
+        callee.wait_received(AUDIO_SECONDS)
+        caller.wait_received(AUDIO_SECONDS)
+        # each side was told rtpengine's address and a port of its range,
+        # not the other phone's, and plain RTP without ICE or DTLS
+        for peer, other in ((caller, callee), (callee, caller)):
+            address, port, proto = media_of(peer.received_sdp()[-1])
+            assert address == pbx.host and rtp.port_min <= port <= rtp.port_max, peer.received_sdp()[-1]
+            assert proto == "RTP/AVP" and port != own_media_port(other)
+            for attribute in ("a=ice-", "a=candidate", "a=fingerprint", "a=crypto"):
+                assert attribute not in peer.received_sdp()[-1]
+        # and rtpengine relayed packets on both legs
+        (call_id,) = rtp.calls()
+        legs = rtp.query(call_id)["tags"]
+        packets = [sum(s["stats"]["packets"] for m in leg["medias"] for s in m["streams"]) for leg in legs.values()]
+        assert len(packets) == 2 and min(packets) > 25, packets
+        caller.hangup()
+        heard_by_caller = caller.wait_closed()
+        heard_by_callee = callee.wait_closed()
+        for call, expect, reject in ((heard_by_callee, LOW, HIGH), (heard_by_caller, HIGH, LOW)):
+            result = tone_check(call["received_wav"], expect, reject=(reject,))
+            assert result["pass"], result
+    # the BYE ended the call in rtpengine too
+    assert rtp.calls() == []
+
+
+def test_cancelled_call_is_deleted_in_rtpengine(pbx):
+    with BaresipPeer(pbx, 142, codecs=["PCMU"], auto_answer=False) as callee, \
+            BaresipPeer(pbx, 143, codecs=["PCMU"]) as caller:
+        callee.wait_registered()
+        caller.wait_registered()
+        caller.dial(142)
+        callee.wait_event("CALL_INCOMING")
+        assert len(pbx.rtpengine.calls()) == 1        # the offer went through rtpengine
+        caller.hangup()                               # CANCEL
+        caller.wait_closed()
+        testpbx.wait_until(lambda: pbx.rtpengine.calls() == [], 5, what="rtpengine to drop the call")
