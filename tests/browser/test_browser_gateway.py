@@ -26,9 +26,11 @@ BROWSER_HZ, PHONE_HZ = 440, 1000
 AUDIO_SECONDS = 1.5
 
 
-@pytest.fixture(scope="module")
-def ns():
-    with NetNamespace() as n:
+@pytest.fixture
+def ns(request):
+    """A namespace with lo only (parametrize indirectly with True: and the
+    documentation address, which the browser then prefers for ICE)."""
+    with NetNamespace(doc_address=getattr(request, "param", False)) as n:
         yield n
 
 
@@ -121,7 +123,9 @@ def talk_and_hang_up(pbx, browser, phone, hang_up):
     return heard, result
 
 
-def test_browser_calls_baresip_through_the_gateway(pbx, browser, phone):
+# rtpengine stays on the PBX's 127.0.0.1 either way
+@pytest.mark.parametrize("ns", [False, True], indirect=True, ids=["lo-only", "doc-address"])
+def test_browser_calls_baresip_through_the_gateway(ns, pbx, browser, phone):
     browser.call(PHONE)
     talk_and_hang_up(pbx, browser, phone, browser.hangup)
 

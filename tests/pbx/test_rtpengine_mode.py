@@ -102,8 +102,9 @@ def test_failed_start_ends_rtpengine():
 
 
 def test_cli_rtpengine_flag_starts_and_stops_it():
+    env = {k: v for k, v in os.environ.items() if k != "TESTPBX_KEEP"}
     proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "testpbx.py"), "--rtpengine"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         info = json.loads(proc.stdout.readline())
         pid = info["rtpengine"]["pid"]
