@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 
 import testpbx  # noqa: E402
 from baresip_peer import BaresipPeer  # noqa: E402
+from peerproc import PeerError  # noqa: E402
 from proctools import alive, sockets_of  # noqa: E402
 from rtpengine import bdecode, bencode  # noqa: E402
 from testpbx import PbxError, TestPbx  # noqa: E402
@@ -179,3 +180,28 @@ def test_cancelled_call_is_deleted_in_rtpengine(pbx):
         caller.hangup()                               # CANCEL
         caller.wait_closed()
         testpbx.wait_until(lambda: pbx.rtpengine.calls() == [], 5, what="rtpengine to drop the call")
+
+
+def test_halt_and_start_again_keep_rtpengine(monkeypatch):
+    monkeypatch.delenv("TESTPBX_KEEP", raising=False)
+    with TestPbx(rtpengine=True) as p:
+        pid = p.rtpengine.pid
+        p.restart()
+        assert p.rtpengine.pid == pid and p.rtpengine.ping()
+        assert p.log_text().count("rtpengine instance <%s> found" % p.rtpengine.ng_url) == 2
+
+
+def test_without_rtpengine_a_call_fails_instead_of_bypassing_it(monkeypatch):
+    """A gateway that lost its media relay says so (503); it never lets the
+    media flow around it."""
+    monkeypatch.delenv("TESTPBX_KEEP", raising=False)
+    with TestPbx(rtpengine=True) as p:
+        with BaresipPeer(p, 144, codecs=["PCMU"]) as callee, BaresipPeer(p, 145, codecs=["PCMU"]) as caller:
+            callee.wait_registered()
+            caller.wait_registered()
+            p.rtpengine.stop()
+            caller.dial(144)
+            with pytest.raises(PeerError, match="503"):
+                caller.wait_established()
+            assert not callee.events or "CALL_INCOMING" not in [e["type"] for e in callee.events]
+        assert "RTPENGINE offer failed" in p.log_text()
