@@ -23,6 +23,7 @@ from baresip_peer import BaresipPeer  # noqa: E402
 from peerproc import PeerError  # noqa: E402
 from proctools import alive, sockets_of  # noqa: E402
 from rtpengine import bdecode, bencode  # noqa: E402
+from sipclient import SDP, SipClient, digest_header  # noqa: E402
 from testpbx import PbxError, TestPbx  # noqa: E402
 from tones import tone_check  # noqa: E402
 
@@ -142,7 +143,7 @@ def test_baresip_calls_baresip_through_rtpengine(pbx):
         callee.wait_registered()
         caller.wait_registered()
         caller.dial(140)
-        caller.wait_established()
+        call_id = caller.wait_established()["id"]
         callee.wait_established()
         callee.wait_received(AUDIO_SECONDS)
         caller.wait_received(AUDIO_SECONDS)
@@ -155,7 +156,7 @@ def test_baresip_calls_baresip_through_rtpengine(pbx):
             for attribute in ("a=ice-", "a=candidate", "a=fingerprint", "a=crypto"):
                 assert attribute not in peer.received_sdp()[-1]
         # and rtpengine relayed packets on both legs
-        (call_id,) = rtp.calls()
+        assert call_id in rtp.calls()
         legs = rtp.query(call_id)["tags"]
         packets = [sum(s["stats"]["packets"] for m in leg["medias"] for s in m["streams"]) for leg in legs.values()]
         assert len(packets) == 2 and min(packets) > 25, packets
@@ -166,7 +167,7 @@ def test_baresip_calls_baresip_through_rtpengine(pbx):
             result = tone_check(call["received_wav"], expect, reject=(reject,))
             assert result["pass"], result
     # the BYE ended the call in rtpengine too
-    assert rtp.calls() == []
+    assert call_id not in rtp.calls()
 
 
 def test_cancelled_call_is_deleted_in_rtpengine(pbx):
@@ -175,11 +176,11 @@ def test_cancelled_call_is_deleted_in_rtpengine(pbx):
         callee.wait_registered()
         caller.wait_registered()
         caller.dial(142)
-        callee.wait_event("CALL_INCOMING")
-        assert len(pbx.rtpengine.calls()) == 1        # the offer went through rtpengine
+        call_id = callee.wait_event("CALL_INCOMING")["id"]
+        assert call_id in pbx.rtpengine.calls()       # the offer went through rtpengine
         caller.hangup()                               # CANCEL
         caller.wait_closed()
-        testpbx.wait_until(lambda: pbx.rtpengine.calls() == [], 5, what="rtpengine to drop the call")
+        testpbx.wait_until(lambda: call_id not in pbx.rtpengine.calls(), 5, what="rtpengine to drop the call")
 
 
 def test_halt_and_start_again_keep_rtpengine(monkeypatch):
@@ -205,3 +206,45 @@ def test_without_rtpengine_a_call_fails_instead_of_bypassing_it(monkeypatch):
                 caller.wait_established()
             assert not callee.events or "CALL_INCOMING" not in [e["type"] for e in callee.events]
         assert "RTPENGINE offer failed" in p.log_text()
+
+
+def answer_seen_by(pbx, caller_transport, offer):
+    """A sipclient on caller_transport (ws for a browser's transport) calls a
+    sipclient on udp with `offer`; returns (the offer the callee got, the
+    answer the caller got).  The call is left unacknowledged and deleted in
+    rtpengine."""
+    with SipClient(pbx, "udp", "146") as callee, SipClient(pbx, caller_transport, "147") as caller:
+        assert callee.register().status == 200 and caller.register().status == 200
+        try:
+            invite = ["Content-Type: application/sdp"]
+            caller.tp.send(caller.build("INVITE", "sip:146@pbx.test", "sip:146@pbx.test", invite, offer))
+            challenge = caller.tp.recv(5)
+            assert challenge.status == 407
+            caller.send_ack(challenge, "sip:146@pbx.test", "sip:146@pbx.test")
+            cred = digest_header(challenge.get("proxy-authenticate"), "INVITE", "sip:146@pbx.test", "147",
+                                 pbx.password(147))
+            caller.tp.send(caller.build("INVITE", "sip:146@pbx.test", "sip:146@pbx.test",
+                                        invite + ["Proxy-Authorization: " + cred], offer))
+            got = callee.wait_request("INVITE", timeout=5)
+            callee.reply(got, 200, "OK", to_tag="callee1", extra=invite, body=SDP)
+            final = caller.tp.recv(5)
+            while not (final.is_reply and final.status >= 200):  # 100 Trying first
+                final = caller.tp.recv(5)
+            assert final.status == 200, final
+            pbx.rtpengine.ng({"command": "delete", "call-id": got.get("call-id")})
+            return got.body, final.body
+        finally:
+            callee.register(expires=0)
+            caller.register(expires=0)
+
+
+def test_a_plain_offer_over_ws_gets_a_plain_answer(pbx):
+    """The answer goes back in the profile the caller offered: a ws caller
+    offering RTP/AVP (a WebSocket SIP client without WebRTC media) gets
+    RTP/AVP from rtpengine, not an answer its offer did not allow."""
+    offered, answer = answer_seen_by(pbx, "ws", SDP)
+    for sdp in (offered, answer):
+        address, port, proto = media_of(sdp)
+        assert proto == "RTP/AVP" and address == pbx.host, sdp
+        assert pbx.rtpengine.port_min <= port <= pbx.rtpengine.port_max, sdp
+        assert "a=ice-" not in sdp and "a=fingerprint" not in sdp, sdp
