@@ -170,6 +170,9 @@ class Rtpengine:
             if time.monotonic() >= deadline:
                 raise RtpengineError("rtpengine does not answer ng pings after %.0fs:\n%s"
                                      % (self.start_timeout, self.log_tail()))
+            # nothing to wait on until it binds the port: a ping to a closed
+            # port fails at once (ICMP), so poll at a modest rate
+            time.sleep(0.02)
 
     def stop(self, timeout=5.0):
         """SIGTERM, SIGKILL after timeout, by PID.  Idempotent."""
