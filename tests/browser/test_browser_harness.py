@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(HERE, os.pardir, "integration"))
 
 from browser_peer import BrowserPeer  # noqa: E402
 from netns import NetNamespace  # noqa: E402
+from proctools import alive  # noqa: E402
 from sipcall import Running, account_args  # noqa: E402
 from testpbx import TestPbx  # noqa: E402
 from tones import tone_check  # noqa: E402
@@ -106,15 +107,6 @@ def test_two_browsers_hear_each_other(ns, pbx, ice_address):
         assert ended["status"] == "ended" and ended["originator"] == "remote", ended
         print("\nchromium start %.2f s / %.2f s; two browsers in a call: %.2f cores; alice heard %s, bob heard %s"
               % (alice.start_seconds, bob.start_seconds, cores, heard_by_alice, heard_by_bob))
-
-
-def alive(pid):
-    """Running (a zombie waiting for init to reap it is not)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 def test_browser_stops_every_process_and_the_namespace_goes(pbx):

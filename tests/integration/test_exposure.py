@@ -2,7 +2,6 @@
 bound to the address towards the server (never 0.0.0.0), and no TCP socket
 listens; the answering side is reached over its own registration."""
 
-import os
 import re
 import signal
 import socket
@@ -11,38 +10,11 @@ import time
 
 import pytest
 
+from proctools import sockets_of
 from sipcall import Running, account_args, run
 from test_call import finish, start_answer
 
 CALLER, CALLEE = "175", "176"
-
-
-def sockets_of(pid):
-    """[(proto, local_ip, port, tcp_state)] for the sockets the process holds."""
-    inodes = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    found = []
-    for proto in ("tcp", "tcp6", "udp", "udp6"):
-        with open("/proc/%d/net/%s" % (pid, proto)) as f:
-            next(f)
-            for line in f:
-                cols = line.split()
-                if cols[9] not in inodes:
-                    continue
-                hex_ip, hex_port = cols[1].split(":")
-                raw = bytes.fromhex(hex_ip)
-                if len(raw) == 4:
-                    ip = socket.inet_ntop(socket.AF_INET, raw[::-1])
-                else:
-                    ip = socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
-                found.append((proto, ip, int(hex_port, 16), cols[3]))
-    return found
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp", "tls", "wss"])

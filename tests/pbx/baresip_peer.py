@@ -28,6 +28,7 @@ How it runs (see tests/pbx/README.md, "Independent peers"):
 """
 
 import os
+import re
 import wave
 
 from baresip_ctrl import ControlConnection
@@ -326,6 +327,19 @@ class BaresipPeer(Peer):
         self.calls.append(ev)
         return ev
 
+    def received_sdp(self):
+        """The SDP bodies of the SIP messages this peer received, oldest
+        first, from its SIP trace (needs sip_trace): what it was told to
+        send its media to."""
+        bodies = []
+        for block in _TRACE_RE.finditer(self.log_text()):
+            if block.group("dst") != self.pbx.host + ":%d" % self.pbx.ports[self.transport]:
+                message = block.group("message").replace("\r\n", "\n")
+                head, _, body = message.partition("\n\n")
+                if "application/sdp" in head.lower() and body.strip():
+                    bodies.append(body.strip() + "\n")
+        return bodies
+
     def wait_received(self, seconds, timeout=10.0):
         """Wait until the current call's recording of received audio holds
         at least `seconds` of audio (its size grows while baresip decodes;
@@ -359,6 +373,11 @@ class BaresipPeer(Peer):
             os.replace(src, dst)
             out[key] = dst
         return out
+
+
+# One SIP message in baresip's -s trace: "<esc>[36;1m#", then "UDP src -> dst",
+# the message, "<esc>[;m".
+_TRACE_RE = re.compile(r"#\n(?:UDP|TCP|TLS) (?P<src>\S+) -> (?P<dst>\S+)\n(?P<message>.*?)\x1b\[;m", re.S)
 
 
 def _wav_complete(path):

@@ -119,6 +119,18 @@ class NetNamespace:
         return out
 
     @contextmanager
+    def started(self, thing):
+        """thing.start() inside the namespace (a TestPbx, a BaresipPeer: its
+        sockets and processes live there), thing.stop() at the end of the
+        block, also when start() failed half-way."""
+        try:
+            with self.entered():
+                thing.start()
+            yield thing
+        finally:
+            thing.stop()
+
+    @contextmanager
     def entered(self):
         """Run the block with the calling thread inside the namespace: the
         sockets it opens and the processes it starts live there.  The thread
