@@ -1,6 +1,6 @@
 #include "agent_context.h"
 
-#include "sipcall/transport/ws_bridge.h"
+#include "sipcall/transport/stream_bridge.h"
 #include "trace_tap.h"
 
 namespace sipcall {

@@ -18,14 +18,14 @@
 namespace sipcall {
 
 class TraceTap;
-class WsBridge;
+class StreamBridge;
 
 struct AgentContext {
   AgentOptions options;
   SipListener* listener = nullptr;
   nua_t* nua = nullptr;               // set once nua_create succeeded
   const TraceTap* trace_tap = nullptr;
-  const WsBridge* bridge = nullptr;   // ws, wss and tls only
+  const StreamBridge* bridge = nullptr;   // ws, wss and tls only
 
   void emit(SipEvent e) const { listener->on_sip_event(e); }
   // Whether the server sent this response (else Sofia made it up).

@@ -15,7 +15,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/tport_tag.h>
 
-#include "sipcall/transport/ws_bridge.h"
+#include "sipcall/transport/stream_bridge.h"
 #include "agent_context.h"
 #include "calls.h"
 #include "registrations.h"
@@ -37,7 +37,7 @@ struct SipAgent::Impl {
 
   AgentContext context;  // first: the parts below keep a reference to it
   su_root_t* root = nullptr;
-  std::unique_ptr<WsBridge> bridge;
+  std::unique_ptr<StreamBridge> bridge;
   sofia_stream::StreamContext stream_context;  // this agent's tcp/tls/ws/wss types (nua_create)
   std::unique_ptr<TraceTap> trace_tap;
   request_filter::Filter request_filter;  // udp without accept_from_any
@@ -140,15 +140,15 @@ bool is_bridged(Transport transport) {
   return transport == Transport::ws || transport == Transport::wss || transport == Transport::tls;
 }
 
-Error start_bridge(const AgentOptions& options, std::unique_ptr<WsBridge>& out,
+Error start_bridge(const AgentOptions& options, std::unique_ptr<StreamBridge>& out,
                    sofia_stream::StreamContext& context) {
   const ServerUrl& server = options.server;
-  WsBridgeOptions wo;
+  StreamBridgeOptions wo;
   wo.server = server;
   wo.ca_file = options.ca_file;
   wo.insecure = options.insecure;
   wo.connect_timeout_s = options.connect_timeout_s;
-  auto bridge = WsBridge::start(wo);
+  auto bridge = StreamBridge::start(wo);
   if (!bridge.ok()) return bridge.error();
   out = std::move(bridge.value());
   context.proto = server.transport == Transport::ws ? "WS" : server.transport == Transport::wss ? "WSS" : "tls";

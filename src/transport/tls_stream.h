@@ -1,7 +1,7 @@
 // The client side of one TLS connection as a filter between two byte
 // streams: ciphertext to and from the network, plaintext to and from the
 // application. OpenSSL over memory BIOs, no I/O of its own, so the caller
-// keeps its event loop and sockets (the ws bridge runs it over a raw
+// keeps its event loop and sockets (the stream bridge runs it over a raw
 // libwebsockets connection).
 //
 // Why not libwebsockets' own client TLS for a raw connection: in 4.1

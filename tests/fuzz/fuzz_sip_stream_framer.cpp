@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // How a stream is split must not change what it frames into.
   check(frame(stream, chunk) == frame(stream, stream.size() + 1), "framing depends on chunking");
 
-  // ws_bridge hands the converted WebSocket message to Sofia's stream
+  // the stream bridge hands the converted WebSocket message to Sofia's stream
   // parser: it must frame into exactly the one message.
   if (auto converted = sipcall::websocket_message_to_stream(stream);
       converted && converted->size() <= SipStreamFramer::kMaxMessage) {
