@@ -24,7 +24,7 @@ struct WebRtcTransport::Impl {
 
   // The DTLS endpoint is fed on the ICE thread and timed on the owner's:
   // one mutex for it, and a condition for the owner to wait on.
-  std::mutex mutex;
+  mutable std::mutex mutex;
   std::condition_variable changed;
   std::unique_ptr<dtls::DtlsEndpoint> dtls;  // made once ICE is connected, or on the first DTLS datagram
   std::vector<std::vector<uint8_t>> early_dtls;  // a ClientHello before our endpoint exists (server)
@@ -36,8 +36,15 @@ struct WebRtcTransport::Impl {
   std::atomic<uint64_t> before_keys{0};
   std::atomic<uint64_t> unknown{0};
 
+  // connect() / poll_connect(), owner thread.
+  std::optional<Clock::time_point> connect_deadline;
+  std::optional<ice::SelectedPair> pair;
+  std::optional<Error> failure;
+  bool finished = false;
+
   void on_datagram(std::span<const uint8_t> d);
   Error make_endpoint();  // with mutex held
+  Result<Connection> finish_connection();
 };
 
 // On the ICE thread.
@@ -147,49 +154,103 @@ Error WebRtcTransport::set_remote(const RemoteDescription& remote) {
   return {};
 }
 
-Result<Connection> WebRtcTransport::connect(std::chrono::milliseconds timeout) {
-  Impl& m = *impl_;
-  if (!m.remote_set) return Error::internal("WebRTC transport: connect() before the far end's description");
-  const auto deadline = Clock::now() + timeout;
-  auto pair = m.agent->wait_connected(timeout);
-  if (!pair.ok()) return pair.error();
-
-  std::unique_lock lock(m.mutex);
-  if (!m.dtls) {
-    Error e = m.make_endpoint();
-    if (!e.ok()) return e;
-  }
-  for (;;) {
-    auto state = m.dtls->state();
-    if (state == dtls::DtlsState::connected) break;
-    if (state == dtls::DtlsState::failed) return Error::no_media("DTLS: " + m.dtls->failure());
-    if (state == dtls::DtlsState::closed) return Error::no_media("DTLS: the far end closed before the handshake ended");
-    auto now = Clock::now();
-    if (now >= deadline)
-      return Error::no_media("DTLS: no handshake with " + pair->remote.to_string() + " within " +
-                             std::to_string(timeout.count()) + " ms");
-    auto wake = deadline;
-    if (auto t = m.dtls->timeout()) wake = std::min(wake, now + *t);
-    m.changed.wait_until(lock, wake);
-    if (m.dtls->timeout() && *m.dtls->timeout() == std::chrono::milliseconds(0)) m.dtls->handle_timeout();
-  }
-
-  const dtls::DtlsSrtpKeys* keys = m.dtls->keys();
+// Under `mutex`.
+Result<Connection> WebRtcTransport::Impl::finish_connection() {
+  const dtls::DtlsSrtpKeys* keys = dtls->keys();
   auto suite = srtp_suite_from_dtls_profile(static_cast<uint16_t>(keys->profile));
   if (!suite) return Error::no_media("DTLS: the far end chose an SRTP profile we did not offer");
   auto ours = SrtpKeys::from_bytes(*suite, keys->ours.bytes());
   if (!ours.ok()) return ours.error();
   auto theirs = SrtpKeys::from_bytes(*suite, keys->theirs.bytes());
   if (!theirs.ok()) return theirs.error();
-
   Connection c;
-  c.pair = pair.value();
+  c.pair = *pair;
   c.ours = std::move(ours.value());
   c.theirs = std::move(theirs.value());
-  c.ice_ms = m.agent->checks_ms().value_or(0);
-  if (auto d = m.dtls->handshake_duration()) c.dtls_ms = std::chrono::duration<double, std::milli>(*d).count();
-  m.keyed = true;
+  c.ice_ms = agent->checks_ms().value_or(0);
+  if (auto d = dtls->handshake_duration()) c.dtls_ms = std::chrono::duration<double, std::milli>(*d).count();
+  keyed = true;
   return c;
+}
+
+WebRtcTransport::Progress WebRtcTransport::poll_connect(std::chrono::milliseconds timeout) {
+  Impl& m = *impl_;
+  Progress p;
+  if (m.failure) {
+    p.failed = *m.failure;
+    return p;
+  }
+  if (m.finished) return p;
+  if (!m.remote_set) {
+    m.failure = Error::internal("WebRTC transport: connect() before the far end's description");
+    p.failed = *m.failure;
+    return p;
+  }
+  const auto now = Clock::now();
+  if (!m.connect_deadline) m.connect_deadline = now + timeout;
+  auto fail = [&](Error e) {
+    m.failure = std::move(e);
+    p.failed = *m.failure;
+    return p;
+  };
+
+  if (!m.pair) {
+    const auto state = m.agent->state();
+    if (state == ice::IceState::failed || state == ice::IceState::connected || state == ice::IceState::ready) {
+      auto pair = m.agent->wait_connected(std::chrono::milliseconds(0));  // the pair, or libnice's reason
+      if (!pair.ok()) return fail(pair.error());
+      m.pair = pair.value();
+    } else if (now >= *m.connect_deadline) {
+      return fail(Error::no_media("ICE failed: no working candidate pair within " + std::to_string(timeout.count()) +
+                                  " ms"));
+    } else {
+      return p;
+    }
+  }
+
+  std::lock_guard lock(m.mutex);
+  if (!m.dtls) {
+    if (Error e = m.make_endpoint(); !e.ok()) return fail(e);
+  }
+  if (auto t = m.dtls->timeout(); t && t->count() == 0) m.dtls->handle_timeout();
+  switch (m.dtls->state()) {
+    case dtls::DtlsState::connected: {
+      auto c = m.finish_connection();
+      if (!c.ok()) return fail(c.error());
+      m.finished = true;
+      p.connected = std::move(c.value());
+      return p;
+    }
+    case dtls::DtlsState::failed:
+      return fail(Error::no_media("DTLS: " + m.dtls->failure()));
+    case dtls::DtlsState::closed:
+      return fail(Error::no_media("DTLS: the far end closed before the handshake ended"));
+    case dtls::DtlsState::handshaking:
+      break;
+  }
+  if (now >= *m.connect_deadline)
+    return fail(Error::no_media("DTLS: no handshake with " + m.pair->remote.to_string() + " within " +
+                                std::to_string(timeout.count()) + " ms"));
+  return p;
+}
+
+std::chrono::milliseconds WebRtcTransport::next_poll(std::chrono::milliseconds cap) const {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->dtls) return std::min(cap, std::chrono::milliseconds(5));  // ICE: libnice tells us nothing
+  auto t = impl_->dtls->timeout();
+  return t ? std::min(cap, *t) : cap;
+}
+
+Result<Connection> WebRtcTransport::connect(std::chrono::milliseconds timeout) {
+  for (;;) {
+    auto p = poll_connect(timeout);
+    if (p.failed) return *p.failed;
+    if (p.connected) return std::move(*p.connected);
+    if (impl_->finished) return Error::internal("WebRTC transport: connect() after it connected");
+    std::unique_lock lock(impl_->mutex);
+    auto wait = impl_->dtls ? impl_->dtls->timeout().value_or(std::chrono::milliseconds(50)) : std::chrono::milliseconds(5);
+    impl_->changed.wait_for(lock, std::min(wait, std::chrono::milliseconds(50)));
+  }
 }
 
 void WebRtcTransport::set_receiver(Receiver receiver) {

@@ -97,6 +97,22 @@ class WebRtcTransport {
   // certificate does not match its fingerprint, the handshake timed out.
   Result<Connection> connect(std::chrono::milliseconds timeout);
 
+  // The same without blocking, for a caller with a loop of its own (the
+  // media clock): each call moves things on (makes the DTLS endpoint once
+  // ICE has a pair, runs its retransmission timer) and says where they
+  // are. The deadline counts from the first call. Once it returned a
+  // Connection or an Error, it returns the same Error, or an empty
+  // Connection-less "done" (see Progress).
+  struct Progress {
+    std::optional<Connection> connected;  // set once, on the call that finished
+    std::optional<Error> failed;          // set on every call after a failure
+    bool done() const { return connected || failed; }
+  };
+  Progress poll_connect(std::chrono::milliseconds timeout);
+  // How long a caller may wait before the next poll_connect() has work:
+  // the DTLS timer, capped at `cap`.
+  std::chrono::milliseconds next_poll(std::chrono::milliseconds cap) const;
+
   // Where media datagrams go once connected; set before connect() returns
   // to miss none.
   void set_receiver(Receiver receiver);
