@@ -37,6 +37,7 @@ struct WebRtcTransport::Impl {
   std::atomic<uint64_t> unknown{0};
 
   // connect() / poll_connect(), owner thread.
+  RemoteDescription remote;  // from set_remote(), for the first connect step
   std::optional<Clock::time_point> connect_deadline;
   std::optional<ice::SelectedPair> pair;
   std::optional<Error> failure;
@@ -148,8 +149,11 @@ Error WebRtcTransport::set_remote(const RemoteDescription& remote) {
     std::lock_guard lock(m.mutex);
     m.peer_fingerprints = remote.fingerprints;
   }
-  Error e = m.agent->set_remote(remote.ufrag, remote.pwd, remote.candidates);
-  if (!e.ok()) return e;
+  // The checks start with the first connect step, not here: an answerer
+  // reads the offer long before its answer is sent (the ringing), and
+  // checks the offerer cannot answer yet would fail the pair for good
+  // (RFC 8445 6.1.2: the answerer starts them when it answers).
+  m.remote = remote;
   m.remote_set = true;
   return {};
 }
@@ -187,12 +191,15 @@ WebRtcTransport::Progress WebRtcTransport::poll_connect(std::chrono::millisecond
     return p;
   }
   const auto now = Clock::now();
-  if (!m.connect_deadline) m.connect_deadline = now + timeout;
   auto fail = [&](Error e) {
     m.failure = std::move(e);
     p.failed = *m.failure;
     return p;
   };
+  if (!m.connect_deadline) {
+    m.connect_deadline = now + timeout;
+    if (Error e = m.agent->set_remote(m.remote.ufrag, m.remote.pwd, m.remote.candidates); !e.ok()) return fail(e);
+  }
 
   if (!m.pair) {
     const auto state = m.agent->state();

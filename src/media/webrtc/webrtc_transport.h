@@ -88,8 +88,9 @@ class WebRtcTransport {
 
   // The far end's description; once. Decides the DTLS role (RFC 5763: an
   // answerer to actpass is active, the DTLS client) and, when answering,
-  // our a=setup in local(). Errors for a description we cannot use: no
-  // candidate, no fingerprint, a=setup that decides nothing.
+  // our a=setup in local(); the ICE checks start with connect(). Errors
+  // for a description we cannot use: no fingerprint, a=setup that decides
+  // nothing (candidates are ICE's to judge, at connect()).
   Error set_remote(const RemoteDescription& remote);
 
   // Waits until ICE has a pair and DTLS has its keys, at most `timeout` in
