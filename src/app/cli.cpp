@@ -91,8 +91,9 @@ void add_call_options(CLI::App* cmd, CallOptions& call, ParsedArgs& a, double de
   cmd->add_option("--dtmf-mode", a.dtmf_mode, "rfc4733 (RTP telephone-event) or info (SIP INFO, one digit at a time; an unanswered or refused one is exit 11)")
       ->check(CLI::IsMember({"rfc4733", "info"}))->default_val("rfc4733")->type_name("MODE");
   cmd->add_option("--media-security", a.media_security,
-                  "auto (offer RTP/AVP, answer plain or SDES-SRTP offers as they come), none (plain RTP only), "
-                  "sdes (SDES-SRTP only: a plain offer or answer is exit 10); dtls is not supported yet")
+                  "auto (offer RTP/AVP, answer plain, SDES-SRTP and WebRTC offers as they come), none (plain RTP only), "
+                  "sdes (SDES-SRTP only: anything else is exit 10), dtls (WebRTC media only: ICE + DTLS-SRTP, "
+                  "UDP/TLS/RTP/SAVPF; anything else is exit 10)")
       ->check(CLI::IsMember({"auto", "none", "sdes", "dtls"}))->default_val("auto")->type_name("MODE");
 }
 
@@ -133,9 +134,9 @@ std::string finish_call_options(CallOptions& call, const ParsedArgs& a) {
   call.rtp_port_min = static_cast<uint16_t>(lo);
   call.rtp_port_max = static_cast<uint16_t>(hi);
   call.dtmf_info = a.dtmf_mode == "info";
-  if (a.media_security == "dtls") return "--media-security dtls: DTLS-SRTP is not supported yet (use sdes or auto)";
   call.media_security = a.media_security == "none"   ? MediaSecurity::none
                         : a.media_security == "sdes" ? MediaSecurity::sdes
+                        : a.media_security == "dtls" ? MediaSecurity::dtls
                                                      : MediaSecurity::automatic;
   for (char c : call.dtmf)
     if (!std::strchr("0123456789*#ABCDabcd", c)) return std::string("--dtmf: '") + c + "' is not a DTMF digit";

@@ -80,6 +80,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
 
   CallSecurity security(options.call.media_security);
   if (Error err = security.offer(local)) return out.fail(err);
+  if (Error err = security.prepare_transport(local, *media.value(), nullptr)) return out.fail(err);
   auto offered = offer_formats(codecs);
   std::string offer = build_sdp(local, offered);
   t_invite = Clock::now();
@@ -166,6 +167,8 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
     error = result.error;
     report.add("hangup_by", result.hangup_by);
     timings.add("call_ms", result.duration_ms);
+    if (result.stats.ice_ms >= 0) timings.add("ice_ms", result.stats.ice_ms);
+    if (result.stats.dtls_ms >= 0) timings.add("dtls_ms", result.stats.dtls_ms);
     print_call_summary(reporter, result, call.params(), "the far end");
     add_call_report(report, result, call.params());
   }

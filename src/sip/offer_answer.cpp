@@ -80,6 +80,13 @@ media::MediaParams params_for(const SdpAudio& peer, const KnownCodec& codec, con
     p.telephone_event_pt = te->payload_type;
     p.telephone_event_rate = te->clock_rate;
   }
+  if (peer.webrtc) {
+    // c= and m= are only the default candidate (Chrome: 0.0.0.0 and 9):
+    // ICE finds the path, over one port (RFC 8843/8858 rtcp-mux).
+    p.webrtc = media::WebRtcRemote{peer.session_transport, peer.media_transport};
+    p.rtcp_mux = true;
+    return p;
+  }
   // Old-style hold (RFC 2543): nothing to send to.
   if (peer.address == "0.0.0.0" || peer.address == "::") p.direction = media::Direction::inactive;
   return p;
@@ -133,8 +140,11 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
     << "s=sip-call\r\n"
     << "c=IN " << family << ' ' << local.address << "\r\n"
     << "t=0 0\r\n";
+  const bool webrtc = !local.transport.empty();
+  if (webrtc && local.bundle && !local.mid.empty()) s << "a=group:BUNDLE " << local.mid << "\r\n";
   for (const auto& line : local.rejected_before) s << line << "\r\n";
-  s << "m=audio " << local.rtp_port << (local.crypto.empty() ? " RTP/AVP" : " RTP/SAVP");
+  s << "m=audio " << local.rtp_port
+    << (webrtc ? " UDP/TLS/RTP/SAVPF" : local.crypto.empty() ? " RTP/AVP" : " RTP/SAVP");
   for (const auto& f : formats) s << ' ' << f.payload_type;
   s << "\r\n";
   for (const auto& f : formats) {
@@ -144,10 +154,12 @@ std::string build_sdp(const LocalMedia& local, const std::vector<SdpFormat>& for
     if (!f.fmtp.empty()) s << "a=fmtp:" << f.payload_type << ' ' << f.fmtp << "\r\n";
   }
   s << "a=ptime:" << local.ptime_ms << "\r\n";
-  if (local.rtcp_mux) s << "a=rtcp-mux\r\n";
+  if (webrtc && !local.mid.empty()) s << "a=mid:" << local.mid << "\r\n";
+  if (webrtc || local.rtcp_mux) s << "a=rtcp-mux\r\n";
   else s << "a=rtcp:" << local.rtcp_port << "\r\n";
   s << "a=" << direction_attribute(local.direction) << "\r\n";
   for (const auto& line : local.crypto) s << "a=crypto:" << line << "\r\n";
+  for (const auto& a : local.transport) s << "a=" << a.name << (a.value.empty() ? "" : ":") << a.value << "\r\n";
   for (const auto& line : local.rejected_after) s << line << "\r\n";
   return s.str();
 }
@@ -160,8 +172,9 @@ Result<media::MediaParams> accept_answer(const SdpAudio& answer, const std::vect
     bool was_offered = std::any_of(offered.begin(), offered.end(), [&](const SdpFormat& o) { return known_by_format(o) == c; });
     if (!was_offered) continue;
     media::MediaParams p = params_for(answer, *c, f);
-    // RFC 5761: an answer may only multiplex if the offer did; ours never does.
-    p.rtcp_mux = false;
+    // RFC 5761: an answer may only multiplex if the offer did; ours does
+    // only for WebRTC media.
+    if (!answer.webrtc) p.rtcp_mux = false;
     return p;
   }
   return Error::unusable_sdp("the answer has none of the offered codecs");

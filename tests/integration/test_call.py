@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from sipclient import SipClient  # noqa: E402
 
-TONE_CHECK = os.environ.get("TONE_CHECK_BIN") or os.path.join(os.path.dirname(BIN), "tests", "media", "tone-check")
+TONE_CHECK = os.environ.get("TONE_CHECK_BIN") or os.path.join(os.path.dirname(BIN), "tests", "tools", "tone-check")
 
 # Users of their own: test_register uses 110-119.
 CALLER, CALLEE = "150", "151"

@@ -33,9 +33,10 @@ struct RegisterOptions {
 
 // --media-security: how a call's media is protected.
 enum class MediaSecurity {
-  automatic,  // auto: offer RTP/AVP; answer an offer in the profile it uses (RTP/AVP or SDES RTP/SAVP)
+  automatic,  // auto: offer RTP/AVP; answer an offer in the profile it uses (RTP/AVP, SDES RTP/SAVP, WebRTC)
   none,       // plain RTP only: an RTP/SAVP offer is refused
   sdes,       // SDES-SRTP only (RFC 4568): offer RTP/SAVP with a=crypto; plain media fails the call
+  dtls,       // WebRTC media only (RFC 8827): offer UDP/TLS/RTP/SAVPF, ICE + DTLS-SRTP; anything else fails the call
 };
 
 // Media settings shared by `dial` and `answer`.

@@ -33,6 +33,13 @@ struct SdpAudio {
   std::vector<SdpFormat> formats;  // in m= line order
   bool srtp = false;               // the profile is RTP/SAVP (RFC 3711), not RTP/AVP
   std::vector<std::string> crypto;  // a=crypto values (RFC 4568), in order; they hold keys: secrets
+  // WebRTC media (RFC 8827): the profile is UDP/TLS/RTP/SAVPF (or SAVP):
+  // ICE and DTLS-SRTP, whose attributes the media session reads.
+  bool webrtc = false;
+  std::vector<media::TransportAttribute> session_transport;  // ICE/DTLS attributes before the first m=
+  std::vector<media::TransportAttribute> media_transport;    // and of this stream (bounded)
+  std::string mid;      // a=mid of this stream ("" when none)
+  bool bundle = false;  // a=group:BUNDLE names this stream's mid
   // The offer's other streams (video, a second audio...), as the m= lines
   // an answer must carry to refuse them (port 0, RFC 3264 6), in order.
   std::vector<std::string> rejected_before;  // m= lines before this stream
@@ -40,8 +47,9 @@ struct SdpAudio {
 };
 
 // Parses an SDP body. Error::media with the parser's reason for text that
-// is not SDP, has no audio stream, or uses a transport other than RTP/AVP
-// and RTP/SAVP (whether a profile is acceptable is the caller's policy).
+// is not SDP, has no audio stream, or uses a transport other than RTP/AVP,
+// RTP/SAVP and UDP/TLS/RTP/SAVP(F) (whether a profile is acceptable is the
+// caller's policy).
 Result<SdpAudio> parse_sdp(const std::string& body);
 
 // What we put in our own SDP.
@@ -56,6 +64,11 @@ struct LocalMedia {
   bool rtcp_mux = false;   // answer a=rtcp-mux (only when the offer had it)
   // a=crypto values (RFC 4568; secrets). Not empty: the m= line says RTP/SAVP.
   std::vector<std::string> crypto;
+  // WebRTC media: our ICE and DTLS attributes (MediaSession::webrtc_attributes).
+  // Not empty: the m= line says UDP/TLS/RTP/SAVPF, with a=rtcp-mux.
+  std::vector<media::TransportAttribute> transport;
+  std::string mid;      // a=mid ("" = none); an answer repeats the offer's
+  bool bundle = false;  // a=group:BUNDLE <mid> (when the offer had it)
   // When answering: the offer's other streams, refused in place (from
   // SdpAudio::rejected_before/after), so the answer has as many m= lines.
   std::vector<std::string> rejected_before;

@@ -108,6 +108,11 @@ void ActiveCall::take_peer_params(const media::MediaParams& params) {
 void ActiveCall::judge_reception() {
   if (result_.code != ExitCode::ok) return;
   const auto& s = result_.stats;
+  if (!s.transport_error.empty()) {
+    result_.code = ExitCode::media_failure;
+    result_.error = s.transport_error;
+    return;
+  }
   if (s.packets_send_failed > 0) {
     result_.code = ExitCode::media_failure;
     result_.error = "could not send RTP: " + std::to_string(s.packets_send_failed) + " packets refused (" +
@@ -124,6 +129,10 @@ void ActiveCall::judge_reception() {
 
 bool ActiveCall::media_failed(std::string& why) {
   auto sent = media_->stats();
+  if (!sent.transport_error.empty()) {  // WebRTC media: ICE or DTLS failed
+    why = sent.transport_error;
+    return true;
+  }
   if (sent.packets_send_failed > 0) {
     why = "could not send RTP: " + sent.send_error;
     return true;

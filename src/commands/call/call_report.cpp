@@ -37,6 +37,10 @@ JsonObject media_report(const CallResult& r, const media::MediaParams& p) {
   if (s.srtp_suite.empty()) m.add_null("srtp_suite");
   else m.add("srtp_suite", s.srtp_suite);
   if (!s.send_error.empty()) m.add("send_error", s.send_error);
+  if (!s.transport_error.empty()) m.add("transport_error", s.transport_error);
+  // WebRTC media: the selected ICE pair ("host 127.0.0.1:40012" each end).
+  if (!s.ice_local.empty()) m.add("ice", JsonObject().add("local", s.ice_local).add("remote", s.ice_remote));
+  else m.add_null("ice");
   if (r.expected_tone_hz > 0)
     m.add("expect_tone", JsonObject().add("hz", r.expected_tone_hz).add("found", r.tone.found).add("ratio", r.tone.ratio)
                              .add("dominant_hz", r.tone.dominant_hz).add("level_dbfs", r.tone.level_dbfs));
@@ -55,6 +59,11 @@ std::string media_summary(const CallResult& r, const media::MediaParams& p) {
   std::string text = buf;
   // Plain calls keep their lines as they were; SRTP says so, and how.
   if (!s.srtp_suite.empty()) text += "\nmedia: " + security_label(s.security) + " " + s.srtp_suite;
+  if (!s.ice_local.empty()) {
+    std::snprintf(buf, sizeof buf, ", ICE %s <-> %s (ICE %.0f ms, DTLS %.0f ms)", s.ice_local.c_str(),
+                  s.ice_remote.c_str(), s.ice_ms, s.dtls_ms);
+    text += buf;
+  }
   if (s.packets_unauthenticated > 0)
     text += "\ndropped " + std::to_string(s.packets_unauthenticated) +
             " packets that failed SRTP authentication or replay protection";

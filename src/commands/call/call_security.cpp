@@ -6,6 +6,7 @@ std::string CallSecurity::mode_name() const {
   switch (mode_) {
     case MediaSecurity::none: return "--media-security none";
     case MediaSecurity::sdes: return "--media-security sdes";
+    case MediaSecurity::dtls: return "--media-security dtls";
     default: return "--media-security auto";
   }
 }
@@ -13,6 +14,11 @@ std::string CallSecurity::mode_name() const {
 Error CallSecurity::offer(LocalMedia& local) {
   local.crypto.clear();
   offered_.reset();
+  offered_webrtc_ = mode_ == MediaSecurity::dtls || webrtc_;
+  if (offered_webrtc_) {
+    if (local.mid.empty()) local.mid = "0";
+    return {};  // the transport lines: prepare_transport(), or those of the call in force
+  }
   if (mode_ != MediaSecurity::sdes && !srtp_) return {};
   auto offer = media::make_sdes_offer();
   if (!offer.ok()) return offer.error();
@@ -23,6 +29,14 @@ Error CallSecurity::offer(LocalMedia& local) {
 
 Error CallSecurity::accept_answer(const SdpAudio& answer, media::MediaParams& params) {
   params.srtp.reset();
+  if (offered_webrtc_) {
+    if (!answer.webrtc)
+      return Error::unusable_sdp(mode_name() + ": the far end answered " + (answer.srtp ? "RTP/SAVP" : "RTP/AVP") +
+                                 ", not WebRTC media (UDP/TLS/RTP/SAVPF)");
+    webrtc_ = true;
+    return {};
+  }
+  if (answer.webrtc) return Error::unusable_sdp("the answer is WebRTC media (UDP/TLS/RTP/SAVPF), which we did not offer");
   if (!offered_) {
     if (answer.srtp) return Error::unusable_sdp("the answer is RTP/SAVP (SRTP), but we offered plain RTP/AVP");
     return {};
@@ -38,6 +52,20 @@ Error CallSecurity::accept_answer(const SdpAudio& answer, media::MediaParams& pa
 
 Error CallSecurity::answer_offer(const SdpAudio& offer, LocalMedia& local, media::MediaParams& params) {
   params.srtp.reset();
+  if (offer.webrtc) {
+    if (mode_ == MediaSecurity::none || mode_ == MediaSecurity::sdes)
+      return Error::unusable_sdp(mode_name() + ": the offer is WebRTC media (UDP/TLS/RTP/SAVPF)");
+    if (srtp_ && !webrtc_) return Error::unusable_sdp("the call runs SDES-SRTP; a re-offer of WebRTC media is refused");
+    local.crypto.clear();
+    local.mid = offer.mid;
+    local.bundle = offer.bundle;
+    webrtc_ = true;
+    return {};  // the transport lines: prepare_transport(), or those of the call in force
+  }
+  if (webrtc_) return Error::unusable_sdp("the call runs WebRTC media; a re-offer without it is refused");
+  if (mode_ == MediaSecurity::dtls)
+    return Error::unusable_sdp(mode_name() + ": the offer is " + (offer.srtp ? "RTP/SAVP" : "RTP/AVP") +
+                               ", not WebRTC media (UDP/TLS/RTP/SAVPF)");
   if (!offer.srtp) {
     if (mode_ == MediaSecurity::sdes)
       return Error::unusable_sdp(mode_name() + ": the offer is plain RTP/AVP, not SRTP (RTP/SAVP)");
@@ -53,6 +81,20 @@ Error CallSecurity::answer_offer(const SdpAudio& offer, LocalMedia& local, media
   params.srtp = reply->keys;
   answered_ = std::move(*reply);
   srtp_ = true;
+  return {};
+}
+
+Error CallSecurity::prepare_transport(LocalMedia& local, media::MediaSession& media,
+                                     const media::MediaParams* offer) {
+  const bool answering = offer && offer->webrtc;
+  if (!answering && !offered_webrtc_) return {};
+  if (!local.transport.empty()) return {};  // the call's transport is set up already
+  if (Error e = media.prepare_webrtc(!answering)) return e;
+  if (answering)
+    if (Error e = media.set_webrtc_remote(*offer->webrtc)) return e;
+  local.transport = media.webrtc_attributes();
+  local.rtp_port = media.webrtc_port();
+  local.rtcp_port = local.rtp_port;
   return {};
 }
 

@@ -1,6 +1,7 @@
 // A call's --media-security applied to its SDP: the profile and a=crypto
 // lines of our offers and answers, which of the peer's we take, and the
-// SRTP keys that result (MediaParams::srtp). Once a call runs SRTP it
+// SRTP keys that result (MediaParams::srtp), or WebRTC media, whose keys
+// DTLS agrees in the media session (MediaParams::webrtc). Once a call runs SRTP it
 // stays so: a plain re-offer would be a downgrade anyone on the path could
 // ask for. Internal to src/commands; signalling thread only.
 #pragma once
@@ -32,11 +33,20 @@ class CallSecurity {
   // (the message is the Warning's text).
   Error answer_offer(const SdpAudio& offer, LocalMedia& local, media::MediaParams& params);
 
+  // WebRTC media, once the media session is open: gathers ICE candidates
+  // and fills our SDP's transport lines (local.transport, its port) for
+  // the offer that offer() decided on, or for the answer to a WebRTC
+  // offer (params.webrtc: the offer's transport, read first, so that our
+  // a=setup answers its own). Nothing to do otherwise.
+  Error prepare_transport(LocalMedia& local, media::MediaSession& media, const media::MediaParams* offer);
+
   // The mode's name in messages: "--media-security sdes".
   std::string mode_name() const;
 
  private:
   MediaSecurity mode_;
+  bool webrtc_ = false;          // the call runs WebRTC media (from our offer or the first offer on)
+  bool offered_webrtc_ = false;  // our latest offer is WebRTC media
   bool srtp_ = false;                         // the call runs SRTP (from the first agreed keys on)
   std::optional<media::SdesOffer> offered_;   // our latest SDES offer
   std::optional<media::SdesReply> answered_;  // our latest SDES answer

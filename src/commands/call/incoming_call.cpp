@@ -57,9 +57,14 @@ IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite,
     fail(exit_code_of(media.error()), media.error().message() + " (refused with 503)", 503);
     return;
   }
+  if (Error err = security_.prepare_transport(local_, *media.value(), delayed_offer_ ? nullptr : &offered_params_)) {
+    const int status = err.kind() == ErrorKind::unusable_sdp ? 488 : 500;
+    fail(exit_code_of(err), err.message() + " (refused with " + std::to_string(status) + ")", status);
+    return;
+  }
   // An offer from an address family our media socket cannot send to would
   // be a call without audio from its first packet (RFC 3264: 488).
-  if (!delayed_offer_) {
+  if (!delayed_offer_ && !offered_params_.webrtc) {
     if (Error err = media.value()->check_reachable(offered_params_.remote_address)) {
       fail(ExitCode::media_failure, err.message() + " (refused with 488)", 488);
       return;

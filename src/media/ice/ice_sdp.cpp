@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -262,7 +263,10 @@ Result<IceOptions> parse_ice_options(std::string_view value) {
 
 void RemoteDescription::skip(std::string reason) {
   ++skipped_count_;
-  if (skipped_reasons_.size() < 8) skipped_reasons_.push_back(std::move(reason));
+  // Distinct reasons only: a peer may send dozens of lines skipped alike.
+  if (skipped_reasons_.size() < 8 &&
+      std::find(skipped_reasons_.begin(), skipped_reasons_.end(), reason) == skipped_reasons_.end())
+    skipped_reasons_.push_back(std::move(reason));
 }
 
 Error RemoteDescription::add_attribute(std::string_view name, std::string_view value, bool session_level) {
@@ -331,8 +335,9 @@ Error RemoteDescription::check_complete() const {
     std::string why = "the far end's SDP has no usable candidate";
     if (skipped_count_ > 0) {
       why += " (" + std::to_string(skipped_count_) + " skipped:";
-      for (size_t i = 0; i < skipped_reasons_.size(); ++i) why += (i ? ", " : " ") + skipped_reasons_[i];
-      why += ")";
+      // One line a user can read: the first three kinds of reason.
+      for (size_t i = 0; i < skipped_reasons_.size() && i < 3; ++i) why += (i ? ", " : " ") + skipped_reasons_[i];
+      why += skipped_reasons_.size() > 3 ? ", ...)" : ")";
     }
     return bad(why);
   }

@@ -105,7 +105,7 @@ class RemoteDescription {
   const std::string& pwd() const { return media_pwd_ ? *media_pwd_ : session_pwd_; }
   const IceOptions& options() const { return options_; }
   const std::vector<Candidate>& candidates() const { return candidates_; }
-  // Skipped lines with their reasons (bounded: the first 8 reasons).
+  // Skipped lines and why (the first 8 distinct reasons).
   size_t skipped_count() const { return skipped_count_; }
   const std::vector<std::string>& skipped_reasons() const { return skipped_reasons_; }
   bool end_of_candidates() const { return end_of_candidates_; }

@@ -30,6 +30,7 @@ void MediaSession::Impl::clock_loop() {
 }
 
 void MediaSession::Impl::tick() {
+  if (webrtc && !webrtc_done) poll_webrtc();
   {
     std::lock_guard lock(mu);
     if (next_codec) {  // update() chose a new format

@@ -105,9 +105,16 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   if (!source || !sink) return Error::internal("media session needs an audio source and sink");
   auto codec = make_codec(params.codec, params.ptime_ms);
   if (!codec.ok()) return codec.error();
-  auto remote = resolve_remote(params);
-  if (!remote.ok()) return remote.error();
-  if (Error e = check_reachable(params.remote_address)) return e;
+  // WebRTC media goes over the ICE pair: c= and m= are only defaults.
+  Remote plain;
+  if (params.webrtc) {
+    if (Error e = set_webrtc_remote(*params.webrtc)) return e;
+  } else {
+    auto remote = resolve_remote(params);
+    if (!remote.ok()) return remote.error();
+    if (Error e = check_reachable(params.remote_address)) return e;
+    plain = remote.value();
+  }
 
   s.codec = std::move(codec.value());
   s.source = std::move(source);
@@ -121,14 +128,15 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
   {
     std::lock_guard lock(s.mu);
     s.params = params;
-    s.expect_sources(remote->rtp, remote->rtcp);
-    s.remote_rtp = remote->rtp;
-    s.remote_rtcp = remote->rtcp;
+    s.expect_sources(plain.rtp, plain.rtcp);
+    s.remote_rtp = plain.rtp;
+    s.remote_rtcp = plain.rtcp;
     s.jitter = std::make_unique<JitterBuffer>(s.codec->samples_per_frame());
     s.reception.emplace(static_cast<uint32_t>(s.codec->clock_rate()));
     s.dtmf_sender.emplace(event_rate(params, *s.codec));
     s.counters.codec = s.codec->name();
-    if (Error e = s.use_srtp(params.srtp)) return e;
+    if (!params.webrtc)
+      if (Error e = s.use_srtp(params.srtp)) return e;
   }
   s.started = true;
   s.started_at = Clock::now();
@@ -142,9 +150,15 @@ Error MediaSession::start(const MediaParams& params, std::unique_ptr<AudioSource
 Error MediaSession::update(const MediaParams& params) {
   Impl& s = *impl_;
   if (!s.started || s.stopped) return Error::no_media("media session is not running");
-  auto remote = resolve_remote(params);
-  if (!remote.ok()) return remote.error();
-  if (Error e = check_reachable(params.remote_address)) return e;
+  if (bool(params.webrtc) != bool(s.webrtc))
+    return Error::unusable_sdp("the far end's new description switches between WebRTC media and plain RTP");
+  Remote plain;
+  if (!params.webrtc) {
+    auto remote = resolve_remote(params);
+    if (!remote.ok()) return remote.error();
+    if (Error e = check_reachable(params.remote_address)) return e;
+    plain = remote.value();
+  }
   std::unique_ptr<Codec> codec;
   {
     std::lock_guard lock(s.mu);
@@ -155,7 +169,8 @@ Error MediaSession::update(const MediaParams& params) {
     }
   }
   std::lock_guard lock(s.mu);
-  if (Error e = s.use_srtp(params.srtp)) return e;
+  if (!params.webrtc)  // WebRTC keeps the keys DTLS agreed
+    if (Error e = s.use_srtp(params.srtp)) return e;
   if (codec) {
     // New format: new playout buffer; reception stats restart when the
     // clock changes, keeping the counts so far.
@@ -170,9 +185,11 @@ Error MediaSession::update(const MediaParams& params) {
     s.next_codec = std::move(codec);
   }
   s.params = params;
-  s.expect_sources(remote->rtp, remote->rtcp);
-  s.remote_rtp = remote->rtp;
-  s.remote_rtcp = remote->rtcp;
+  if (!params.webrtc) {
+    s.expect_sources(plain.rtp, plain.rtcp);
+    s.remote_rtp = plain.rtp;
+    s.remote_rtcp = plain.rtcp;
+  }
   return {};
 }
 
@@ -195,6 +212,7 @@ void MediaSession::stop() {
   if (s.clock_thread.joinable()) s.clock_thread.join();
   if (s.receive_thread.joinable()) s.receive_thread.join();
   s.send_rtcp(true);
+  if (s.webrtc) s.webrtc->stop();  // close_notify; joins the ICE thread, the last to call in
   if (s.sink) s.sink->close();
 }
 

@@ -15,6 +15,7 @@
 #include "sipcall/media/session/media_session.h"
 #include "media/rtp/rtp_stats.h"
 #include "media/rtp/udp_socket.h"
+#include "media/webrtc/webrtc_transport.h"
 #include "media/srtp/srtp_session.h"
 
 namespace sipcall::media {
@@ -90,6 +91,19 @@ struct MediaSession::Impl {
                    const SocketAddress& to);
   // Under `mu`: makes `srtp` follow `keys` (start, update).
   Error use_srtp(const std::shared_ptr<const SrtpKeyPair>& keys);
+
+  // WebRTC media (media_webrtc.cpp); null for RTP over the sockets. Made
+  // by prepare_webrtc() on the owner thread, polled by the clock thread
+  // until done, fed by the ICE thread.
+  std::unique_ptr<webrtc::WebRtcTransport> webrtc;
+  bool webrtc_remote_set = false;        // owner thread
+  bool webrtc_done = false;              // clock thread: poll_connect() finished
+  std::atomic<bool> webrtc_ready{false};  // the DTLS keys are in force: media may flow
+  void poll_webrtc();
+  void on_secure_datagram(std::span<const uint8_t> d);
+  // Sends over the ICE pair when WebRTC (true, also when it drops the
+  // packet because the keys are not there yet); false for the sockets.
+  bool send_secure(std::vector<uint8_t>& packet, bool rtp, size_t payload_bytes, const SocketAddress& to);
 
   // media_receiver.cpp
   void receive_loop();

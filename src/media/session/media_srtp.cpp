@@ -67,6 +67,7 @@ void MediaSession::Impl::send_packet(std::vector<uint8_t>& packet, bool rtp, siz
     if (!n.ok()) return count_send(EPROTO, payload_bytes, rtp, to, "SRTP: " + n.error().message());
     packet.resize(*n);
   }
+  if (send_secure(packet, rtp, payload_bytes, to)) return;  // WebRTC: over the ICE pair
   count_send(socket.send_to(packet, to), payload_bytes, rtp, to);
 }
 

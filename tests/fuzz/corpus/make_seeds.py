@@ -310,3 +310,21 @@ write("ice_sdp", "session_creds_ipv6", "ice-ufrag:sess\nice-pwd:sessionlevelpass
       "candidate:5 2 udp 1845501694 198.51.100.9 5001 typ prflx raddr 10.0.0.1 rport 5001")
 write("ice_sdp", "ours", "m\nice-ufrag:Ab3+/xyZ\nice-pwd:0123456789abcdefghij+/AB\nice-options:ice2\n"
       "candidate:1 1 udp 2130706431 127.0.0.1 40012 typ host\nend-of-candidates")
+
+# --- WebRTC transport attributes (fuzz_webrtc_sdp): "name:value" lines; a
+# line "m" ends the session level.
+FP256 = "sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08"
+write("webrtc_sdp", "chrome_audio", "m\nice-ufrag:Pw1d\nice-pwd:VG0DoB5gB2ThaP8nC2BPR8Kr\nice-options:trickle\n"
+      "fingerprint:" + FP256 + "\nsetup:actpass\nmid:0\nrtcp-mux\n"
+      "candidate:1467250027 1 udp 2122260223 198.51.100.1 46243 typ host generation 0\n"
+      "candidate:1467250027 1 tcp 1518280447 198.51.100.1 9 typ host tcptype active generation 0")
+write("webrtc_sdp", "session_level", "fingerprint:" + FP256 + "\nsetup:passive\nice-ufrag:sess\n"
+      "ice-pwd:sessionlevelpasswordxyz\nm\nfingerprint:md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\n"
+      "candidate:1 1 udp 2130706431 127.0.0.1 40012 typ host\nend-of-candidates")
+write("webrtc_sdp", "ours", "m\nice-ufrag:abcd1234\nice-pwd:0123456789abcdefghijklmn\nice-options:ice2\n"
+      "fingerprint:" + FP256 + "\nsetup:active\ncandidate:1 1 udp 2130706431 127.0.0.1 40012 typ host\n"
+      "end-of-candidates")
+# Found by fuzzing: many candidates skipped alike once made a 500-character
+# error line; now one reason, counted.
+write("webrtc_sdp", "skipped_alike", "m\nice-ufrag:Pw1d\nice-pwd:VG0DoB5gB2ThaP8nC2BPR8Kr\nfingerprint:" + FP256 + "\n"
+      + "".join("candidate:%d 2 udp 2130706431 127.0.0.1 %d typ host\n" % (i, 4000 + i) for i in range(12)))

@@ -616,3 +616,63 @@ TEST_SUITE("sdp") {
     CHECK(again->port == 10000);
   }
 }
+
+namespace {
+// An audio offer from Chrome 156 (JsSIP), as the test PBX passes it on.
+const char* kChromeOffer =
+    "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS a1b2\r\n"
+    "m=audio 46243 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
+    "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=candidate:1467250027 1 udp 2122260223 198.51.100.1 46243 typ host generation 0 network-id 1\r\n"
+    "a=candidate:1467250027 1 tcp 1518280447 198.51.100.1 9 typ host tcptype active generation 0\r\n"
+    "a=ice-ufrag:Pw1d\r\na=ice-pwd:VG0DoB5gB2ThaP8nC2BPR8Kr\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+    "a=sendrecv\r\na=msid:a1b2 c3d4\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
+    "a=rtcp-fb:111 transport-cc\r\na=fmtp:111 minptime=10;useinbandfec=1\r\na=rtpmap:63 red/48000/2\r\n"
+    "a=fmtp:63 111/111\r\na=rtpmap:9 G722/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:13 CN/8000\r\na=rtpmap:110 telephone-event/48000\r\na=rtpmap:126 telephone-event/8000\r\n"
+    "a=ssrc:3907349282 cname:Nsk1Zl+x0YyH0vGj\r\n";
+}  // namespace
+
+TEST_CASE("sdp: Chrome's WebRTC offer is WebRTC media with its ICE and DTLS attributes, mid and BUNDLE") {
+  auto offer = parse_sdp(kChromeOffer);
+  REQUIRE_MESSAGE(offer.ok(), offer.error().message());
+  CHECK(offer->webrtc);
+  CHECK_FALSE(offer->srtp);
+  CHECK(offer->mid == "0");
+  CHECK(offer->bundle);
+  CHECK(offer->session_transport.empty());
+  // Two candidates, credentials, options, fingerprint, setup: nothing else.
+  CHECK(offer->media_transport.size() == 7);
+  std::vector<SdpFormat> formats;
+  auto params = answer_offer(*offer, {"opus", "pcmu"}, formats);
+  REQUIRE_MESSAGE(params.ok(), params.error().message());
+  CHECK(params->codec.name == "opus");
+  REQUIRE(params->webrtc.has_value());
+  CHECK(params->webrtc->media == offer->media_transport);
+  CHECK(params->rtcp_mux);
+  // c=0.0.0.0 is the default candidate here, not old-style hold.
+  CHECK(params->direction == media::Direction::sendrecv);
+}
+
+TEST_CASE("sdp: our WebRTC answer has the SAVPF profile, BUNDLE and mid as offered, rtcp-mux and the transport lines") {
+  LocalMedia local;
+  local.address = "127.0.0.1";
+  local.rtp_port = 40012;
+  local.transport = {{"ice-ufrag", "abcd1234"}, {"setup", "active"}, {"end-of-candidates", ""}};
+  local.mid = "0";
+  local.bundle = true;
+  std::string sdp = build_sdp(local, offer_formats({"pcmu"}));
+  CHECK(sdp.find("m=audio 40012 UDP/TLS/RTP/SAVPF 0 101\r\n") != std::string::npos);
+  CHECK(sdp.find("a=group:BUNDLE 0\r\n") < sdp.find("m=audio"));
+  CHECK(sdp.find("a=mid:0\r\n") != std::string::npos);
+  CHECK(sdp.find("a=rtcp-mux\r\n") != std::string::npos);
+  CHECK(sdp.find("a=ice-ufrag:abcd1234\r\n") != std::string::npos);
+  CHECK(sdp.find("a=end-of-candidates\r\n") != std::string::npos);
+  auto back = parse_sdp(sdp);
+  REQUIRE(back.ok());
+  CHECK(back->webrtc);
+  CHECK(back->bundle);
+}

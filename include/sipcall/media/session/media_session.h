@@ -20,8 +20,10 @@
 // touched by the media clock thread, then closed by stop().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,23 @@ struct MediaOptions {
   uint16_t rtp_port_max = 20000;          //   RTCP the next one
   int rtcp_interval_ms = 5000;            // RTCP report interval [ms]
   std::string cname;                      // RTCP CNAME; empty = "sip-call@<local_address>"
+  // WebRTC media: ICE and the DTLS handshake together, from start() [ms].
+  int secure_connect_timeout_ms = 10000;
+};
+
+// One SDP attribute line, "a=name:value" without "a=" (value empty for a flag).
+struct TransportAttribute {
+  std::string name;
+  std::string value;
+  bool operator==(const TransportAttribute&) const = default;
+};
+
+// The far end's transport for WebRTC media (UDP/TLS/RTP/SAVPF, RFC 8827):
+// its ICE and DTLS attributes as its SDP has them; the session reads them
+// (media/webrtc/webrtc_sdp.h) and gets the SRTP keys from DTLS.
+struct WebRtcRemote {
+  std::vector<TransportAttribute> session;  // before the first m= line
+  std::vector<TransportAttribute> media;    // of the audio section
 };
 
 // The peer's a=sendrecv/sendonly/recvonly/inactive from its SDP. We send
@@ -61,6 +80,9 @@ struct MediaParams {
   // SRTP (RFC 3711): every packet out is protected, every one in checked,
   // with these keys; null = plain RTP. New keys (re-INVITE) re-key.
   std::shared_ptr<const SrtpKeyPair> srtp;
+  // WebRTC media: ICE + DTLS-SRTP to this far end instead of the plain
+  // sockets (srtp stays null: DTLS agrees the keys). Needs prepare_webrtc().
+  std::optional<WebRtcRemote> webrtc;
 };
 
 // A consistent snapshot; counters cover the whole session.
@@ -88,6 +110,13 @@ struct MediaStats {
                                          //   replay protection; dropped unread [count]
   std::string security = "none";    // "none" (plain RTP) or how the SRTP keys were agreed ("sdes-srtp")
   std::string srtp_suite;           // e.g. "AES_CM_128_HMAC_SHA1_80"; empty for plain RTP
+  // WebRTC media. Why ICE or DTLS failed (the call has no media then);
+  // empty while it works or is still being set up.
+  std::string transport_error;
+  std::string ice_local;            // the selected pair, e.g. "host 127.0.0.1:40012"; empty before
+  std::string ice_remote;
+  double ice_ms = -1;               // connectivity checks to the first working pair [ms]; -1 = not yet
+  double dtls_ms = -1;              // the DTLS handshake [ms]; -1 = not yet
   bool remote_bye = false;          // the peer sent RTCP BYE
   std::string dtmf_received;        // digits in arrival order
 };
@@ -104,12 +133,30 @@ class MediaSession {
   uint16_t local_rtp_port() const;   // for our SDP m= line
   uint16_t local_rtcp_port() const;  // local_rtp_port() + 1
 
+  // WebRTC media, before our SDP is written: gathers ICE host candidates
+  // on the local address (bounded wait) and makes the DTLS certificate if
+  // none exists yet. `offerer`: we send the offer (ICE controlling,
+  // a=setup:actpass). Error::no_local_address when ICE cannot bind.
+  Error prepare_webrtc(bool offerer);
+  // Our SDP's ICE and DTLS attributes, and the port of the default
+  // candidate for m= (c= is the local address).
+  std::vector<TransportAttribute> webrtc_attributes() const;
+  uint16_t webrtc_port() const;
+  // The far end's transport (its offer or answer): ICE checks start. For
+  // an answer, call it before webrtc_attributes(), so that our a=setup
+  // answers its own. start() calls it if it has not been. Once per call:
+  // a later description keeps the first (no ICE restart).
+  // Error::unusable_sdp for attributes we cannot connect with.
+  Error set_webrtc_remote(const WebRtcRemote& remote);
+
   // Error::media when our socket cannot send to this peer address at all
   // (an IPv4 peer for a socket bound to an IPv6 address, or the reverse),
   // naming both; empty when it can. Error::network for an invalid address.
   Error check_reachable(const std::string& remote_address) const;
 
   // Starts streaming; the session owns source and sink from here on.
+  // With params.webrtc, ICE and DTLS run on a thread of their own; media
+  // flows once both are done, and a failure is stats().transport_error.
   // Error::media for an unsupported codec/ptime, an unreachable remote
   // address (check_reachable), a second start() or a start() after stop();
   // Error::network for an invalid remote address.

@@ -212,3 +212,17 @@ TEST_CASE("ice remote description: at most 25 candidates are kept") {
   CHECK(r.candidates().size() == RemoteDescription::max_candidates);
   CHECK(r.skipped_count() == 5);
 }
+
+TEST_CASE("ice sdp: many candidates skipped alike make one short reason, not a list of repeats") {
+  RemoteDescription d;
+  CHECK(d.add_attribute("ice-ufrag", "abcd").ok());
+  CHECK(d.add_attribute("ice-pwd", "0123456789abcdefghijklmn").ok());
+  for (int i = 0; i < 20; ++i)
+    CHECK(d.add_attribute("candidate", "1 2 udp 2130706431 127.0.0.1 " + std::to_string(4000 + i) + " typ host").ok());
+  CHECK(d.skipped_count() == 20);
+  CHECK(d.skipped_reasons().size() == 1);
+  Error e = d.check_complete();
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.message().find("20 skipped") != std::string::npos);
+  CHECK(e.message().size() < 200);
+}

@@ -1,0 +1,73 @@
+"""WebRTC media (UDP/TLS/RTP/SAVPF: ICE + DTLS-SRTP, RFC 8827) in real
+calls through the test PBX, which leaves SDP alone: sip-call against
+itself end to end, and what --media-security dtls does with peers that
+cannot give it."""
+
+import re
+
+from test_call import ScriptedCallee, dial, finish, pcmu_sdp, start_answer, tone_check
+
+# Users of their own (test_srtp has 181-185).
+CALLER, CALLEE, PLAIN_PEER = "190", "191", "192"
+DTLS = ["--media-security", "dtls"]
+
+
+def test_dtls_call_between_two_sip_calls(pbx, tmp_path):
+    heard_by_caller = str(tmp_path / "caller.wav")
+    heard_by_callee = str(tmp_path / "callee.wav")
+    with start_answer(pbx, "udp", CALLEE,
+                      ["-v", "--calls", "1", "--tone", "1000", "--record", heard_by_callee]) as callee:
+        r = dial(pbx, "tcp", CALLER, CALLEE, ["-v", "--duration", "2s", "--tone", "440", "--record", heard_by_caller,
+                                               *DTLS])
+        code, callee_report = finish(callee)
+    assert r.code == 0, r
+    report = r.report()
+    media = report["media"]
+    assert media["security"] == "dtls-srtp"
+    assert media["srtp_suite"] == "AEAD_AES_256_GCM"  # both ends' first DTLS-SRTP profile
+    assert media["ice"]["local"].startswith("host 127.0.0.1:") and media["ice"]["remote"].startswith("host 127.0.0.1:")
+    assert media["packets_received"] > 50 and media["packets_unauthenticated"] == 0
+    assert report["timings"]["ice_ms"] >= 0 and report["timings"]["dtls_ms"] > 0
+    assert re.search(r"media: DTLS-SRTP AEAD_AES_256_GCM, ICE host 127\.0\.0\.1:\d+ <-> host 127\.0\.0\.1:\d+ "
+                     r"\(ICE \d+ ms, DTLS \d+ ms\)", r.stderr), r.stderr
+    # Our offer as -v shows it: the profile, rtcp-mux, ICE and DTLS lines.
+    assert "m=audio" in r.stderr and "UDP/TLS/RTP/SAVPF" in r.stderr
+    assert "a=setup:actpass" in r.stderr and "a=end-of-candidates" in r.stderr
+    assert code == 0, callee.stderr
+    callee_media = callee_report["calls"][0]["media"]
+    assert callee_media["security"] == "dtls-srtp"
+    assert callee_media["ice"]["remote"] == media["ice"]["local"]
+    assert "a=setup:active" in callee.stderr  # the answerer to actpass is the DTLS client
+    tone_check(heard_by_caller, 1000, 440)
+    tone_check(heard_by_callee, 440, 1000)
+
+
+def test_dtls_demanded_of_a_plain_rtp_peer_is_a_media_failure(pbx):
+    callee = ScriptedCallee(pbx, PLAIN_PEER, pcmu_sdp)
+    try:
+        r = dial(pbx, "udp", CALLER, PLAIN_PEER, ["--tone", "440", *DTLS])
+    finally:
+        callee.close()
+    assert r.code == 10, r
+    assert ("--media-security dtls: the far end answered RTP/AVP, not WebRTC media (UDP/TLS/RTP/SAVPF)"
+            in r.stderr), r.stderr
+    assert r.report()["exit_reason"] == "media_failure"
+    assert "UDP/TLS/RTP/SAVPF" in callee.invite.body and "a=fingerprint:sha-256 " in callee.invite.body
+
+
+def test_answer_refuses_webrtc_when_sdes_is_demanded(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--media-security", "sdes"]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", *DTLS])
+        code, _ = finish(callee)
+    assert r.report()["status"] == 488, r
+    assert code == 10, callee.stderr
+    assert "--media-security sdes: the offer is WebRTC media (UDP/TLS/RTP/SAVPF)" in callee.stderr
+
+
+def test_answer_dtls_refuses_a_plain_offer(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", *DTLS]) as callee:
+        r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", "--media-security", "none"])
+        code, _ = finish(callee)
+    assert r.report()["status"] == 488, r
+    assert code == 10, callee.stderr
+    assert "--media-security dtls: the offer is RTP/AVP, not WebRTC media (UDP/TLS/RTP/SAVPF)" in callee.stderr
