@@ -44,3 +44,21 @@ def test_srtp_call_example_runs_on_its_own_test_pbx():
     assert "[102] media: SDES-SRTP" in r.stdout
     assert "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>" in r.stdout
     assert "== media.security: sdes-srtp" in r.stdout
+
+
+def test_srtp_call_example_in_dtls_mode_makes_a_webrtc_media_call():
+    env = dict(os.environ, SIP_CALL_BIN=BIN)
+    env.pop("SIP_CALL_PASSWORD", None)
+    r = subprocess.run(["bash", os.path.join(EXAMPLES, "srtp-call.sh"), "dtls"], capture_output=True, text=True,
+                       timeout=90, env=env, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r
+    assert "[101] m=audio" in r.stdout and "UDP/TLS/RTP/SAVPF" in r.stdout
+    assert "[101] a=setup:actpass" in r.stdout
+    assert "[101] media: DTLS-SRTP AEAD_AES_256_GCM, ICE host 127.0.0.1:" in r.stdout
+    assert "== media.security: dtls-srtp" in r.stdout
+
+
+def test_srtp_call_example_refuses_an_unknown_mode():
+    r = subprocess.run(["bash", os.path.join(EXAMPLES, "srtp-call.sh"), "zrtp"], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "MODE must be sdes or dtls" in r.stderr
