@@ -1,14 +1,25 @@
 """WebRTC media (UDP/TLS/RTP/SAVPF: ICE + DTLS-SRTP, RFC 8827) in real
-calls through the test PBX, which leaves SDP alone: sip-call against
-itself end to end, and what --media-security dtls does with peers that
-cannot give it."""
+calls: through the test PBX, which leaves SDP alone, sip-call against
+itself end to end and what --media-security dtls does with peers that
+cannot give it; through the PBX's media gateway (Kamailio + rtpengine,
+the usual WebRTC gateway), sip-call on wss with WebRTC media and baresip
+on udp with plain RTP, both ways. (The browser cases are in
+tests/browser.)"""
 
+import os
 import re
+import sys
+
+import pytest
 
 from test_call import ScriptedCallee, dial, finish, pcmu_sdp, start_answer, tone_check
+from testpbx import running_pbx
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
+from baresip_peer import BaresipPeer  # noqa: E402
 
 # Users of their own (test_srtp has 181-185).
-CALLER, CALLEE, PLAIN_PEER = "190", "191", "192"
+CALLER, CALLEE, PLAIN_PEER, PHONE = "190", "191", "192", "193"
 DTLS = ["--media-security", "dtls"]
 
 
@@ -71,3 +82,50 @@ def test_answer_dtls_refuses_a_plain_offer(pbx):
     assert r.report()["status"] == 488, r
     assert code == 10, callee.stderr
     assert "--media-security dtls: the offer is RTP/AVP, not WebRTC media (UDP/TLS/RTP/SAVPF)" in callee.stderr
+
+
+@pytest.fixture(scope="module")
+def gateway():
+    """The test PBX in media gateway mode: rtpengine anchors every call's
+    media, WebRTC towards ws/wss legs and plain RTP towards the others."""
+    yield from running_pbx(rtpengine=True)
+
+
+def rtpengine_ports(gateway):
+    return range(gateway.rtpengine.port_min, gateway.rtpengine.port_max + 1)
+
+
+def test_dtls_over_wss_to_a_plain_phone_through_the_gateway(gateway, tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with BaresipPeer(gateway, PHONE, codecs=("pcmu",), tone_hz=1000) as phone:
+        phone.wait_registered()
+        r = dial(gateway, "wss", CALLER, PHONE, ["--duration", "2s", "--tone", "440", "--record", heard, *DTLS])
+        closed = phone.wait_closed()
+        assert r.code == 0, r
+        media = r.report()["media"]
+        assert media["security"] == "dtls-srtp"
+        # ICE with rtpengine, not with the phone
+        port = int(media["ice"]["remote"].rsplit(":", 1)[1])
+        assert port in rtpengine_ports(gateway), media["ice"]
+        tone_check(heard, 1000, 440)
+        tone_check(closed["received_wav"], 440, 1000)
+        assert "RTP/AVP" in phone.received_sdp()[0] and "a=fingerprint" not in phone.received_sdp()[0]
+
+
+def test_a_plain_phone_calls_sip_call_answer_on_wss_through_the_gateway(gateway, tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with start_answer(gateway, "wss", CALLEE, ["-v", "--calls", "1", "--tone", "440", "--record", heard,
+                                               "--duration", "2s"]) as callee:
+        with BaresipPeer(gateway, PHONE, codecs=("pcmu",), tone_hz=1000) as phone:
+            phone.wait_registered()
+            phone.dial(CALLEE)
+            phone.wait_established()
+            closed = phone.wait_closed(timeout=15)
+            code, report = finish(callee)
+            assert code == 0, callee.stderr
+            media = report["calls"][0]["media"]
+            # rtpengine offered WebRTC media to the wss leg; auto took it
+            assert media["security"] == "dtls-srtp", media
+            assert "UDP/TLS/RTP/SAVPF" in callee.stderr
+            tone_check(heard, 1000, 440)
+            tone_check(closed["received_wav"], 440, 1000)
