@@ -31,6 +31,17 @@ MediaParams pcmu_over(std::vector<TransportAttribute> media) {
   return p;
 }
 
+// Two sessions ready for WebRTC media: a offers, b answers.
+std::pair<std::unique_ptr<MediaSession>, std::unique_ptr<MediaSession>> offerer_and_answerer() {
+  auto a = MediaSession::open(loopback());
+  auto b = MediaSession::open(loopback());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(!a.value()->prepare_webrtc(true));
+  REQUIRE(!b.value()->prepare_webrtc(false));
+  return {std::move(a.value()), std::move(b.value())};
+}
+
 fs::path temp_wav(const std::string& name) {
   return fs::temp_directory_path() / ("sipcall_webrtc_" + name + "_" + std::to_string(getpid()) + ".wav");
 }
@@ -39,17 +50,12 @@ fs::path temp_wav(const std::string& name) {
 
 TEST_SUITE("media_session webrtc") {
   TEST_CASE("media_session webrtc::two sessions connect by ICE and DTLS-SRTP and hear each other") {
-    auto a = MediaSession::open(loopback());
-    auto b = MediaSession::open(loopback());
-    REQUIRE(a.ok());
-    REQUIRE(b.ok());
-    REQUIRE(!(*a)->prepare_webrtc(true));
-    REQUIRE(!(*b)->prepare_webrtc(false));
-    const auto offer = (*a)->webrtc_attributes();
-    CHECK((*a)->webrtc_port() > 0);
+    auto [a, b] = offerer_and_answerer();
+    const auto offer = a->webrtc_attributes();
+    CHECK(a->webrtc_port() > 0);
     // The answerer reads the offer before it writes its answer.
-    REQUIRE(!(*b)->set_webrtc_remote({{}, offer}));
-    const auto answer = (*b)->webrtc_attributes();
+    REQUIRE(!b->set_webrtc_remote({{}, offer}));
+    const auto answer = b->webrtc_attributes();
     CHECK(std::count(answer.begin(), answer.end(), TransportAttribute{"setup", "active"}) == 1);
 
     const auto a_wav = temp_wav("a"), b_wav = temp_wav("b");
@@ -57,13 +63,13 @@ TEST_SUITE("media_session webrtc") {
     auto b_sink = WavFileSink::open(b_wav.string());
     REQUIRE(a_sink.ok());
     REQUIRE(b_sink.ok());
-    REQUIRE(!(*b)->start(pcmu_over(offer), std::make_unique<ToneSource>(1000, 8000), std::move(b_sink.value())));
-    REQUIRE(!(*a)->start(pcmu_over(answer), std::make_unique<ToneSource>(440, 8000), std::move(a_sink.value())));
-    CHECK(await([&] { return (*a)->stats().packets_received >= 50 && (*b)->stats().packets_received >= 50; },
+    REQUIRE(!b->start(pcmu_over(offer), std::make_unique<ToneSource>(1000, 8000), std::move(b_sink.value())));
+    REQUIRE(!a->start(pcmu_over(answer), std::make_unique<ToneSource>(440, 8000), std::move(a_sink.value())));
+    CHECK(await([&] { return a->stats().packets_received >= 50 && b->stats().packets_received >= 50; },
                 std::chrono::seconds(5)));
-    (*a)->stop();
-    (*b)->stop();
-    const MediaStats sa = (*a)->stats(), sb = (*b)->stats();
+    a->stop();
+    b->stop();
+    const MediaStats sa = a->stats(), sb = b->stats();
     CHECK(sa.transport_error == "");
     CHECK(sa.security == "dtls-srtp");
     CHECK(sb.security == "dtls-srtp");
@@ -87,28 +93,23 @@ TEST_SUITE("media_session webrtc") {
   }
 
   TEST_CASE("media_session webrtc::a fingerprint that is not the far end's gives no media and one line why") {
-    auto a = MediaSession::open(loopback());
-    auto b = MediaSession::open(loopback());
-    REQUIRE(a.ok());
-    REQUIRE(b.ok());
-    REQUIRE(!(*a)->prepare_webrtc(true));
-    REQUIRE(!(*b)->prepare_webrtc(false));
-    auto offer = (*a)->webrtc_attributes();
+    auto [a, b] = offerer_and_answerer();
+    auto offer = a->webrtc_attributes();
     for (auto& attr : offer)
       if (attr.name == "fingerprint") attr.value[8] = attr.value[8] == 'A' ? 'B' : 'A';  // first hex digit
-    REQUIRE(!(*b)->set_webrtc_remote({{}, offer}));
-    const auto answer = (*b)->webrtc_attributes();
-    REQUIRE(!(*b)->start(pcmu_over(offer), std::make_unique<ToneSource>(1000, 8000), std::make_unique<NullSink>()));
-    REQUIRE(!(*a)->start(pcmu_over(answer), std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()));
-    CHECK(await([&] { return !(*b)->stats().transport_error.empty(); }, std::chrono::seconds(5)));
-    const MediaStats sb = (*b)->stats();
+    REQUIRE(!b->set_webrtc_remote({{}, offer}));
+    const auto answer = b->webrtc_attributes();
+    REQUIRE(!b->start(pcmu_over(offer), std::make_unique<ToneSource>(1000, 8000), std::make_unique<NullSink>()));
+    REQUIRE(!a->start(pcmu_over(answer), std::make_unique<ToneSource>(440, 8000), std::make_unique<NullSink>()));
+    CHECK(await([&] { return !b->stats().transport_error.empty(); }, std::chrono::seconds(5)));
+    const MediaStats sb = b->stats();
     CHECK(sb.transport_error.find("DTLS") == 0);
     CHECK(sb.transport_error.find('\n') == std::string::npos);
     CHECK(sb.packets_received == 0);
     CHECK(sb.packets_sent == 0);  // nothing leaves without keys
     CHECK(sb.security == "none");
-    (*a)->stop();
-    (*b)->stop();
-    CHECK((*a)->stats().packets_received == 0);
+    a->stop();
+    b->stop();
+    CHECK(a->stats().packets_received == 0);
   }
 }
