@@ -1,6 +1,6 @@
 #include "media/srtp/srtp_session.h"
 
-#include <srtp2/srtp.h>
+#include "media/srtp/srtp_library.h"
 
 #include <array>
 #include <cstring>
@@ -10,16 +10,19 @@ namespace sipcall::media {
 
 namespace {
 
+// Set by prepare_srtp() before any session exists; every call below comes
+// after a successful one.
+const SrtpApi* api = nullptr;
 
 void set_crypto_policy(SrtpSuite suite, srtp_policy_t& p) {
   using Setter = void (*)(srtp_crypto_policy_t*);
   // AES_CM_128_HMAC_SHA1_80 is libsrtp's default; _32 keeps 80 bits for SRTCP (RFC 4568 6.2.2).
-  Setter rtp = srtp_crypto_policy_set_rtp_default, rtcp = srtp_crypto_policy_set_rtcp_default;
+  Setter rtp = api->crypto_policy_set_rtp_default, rtcp = api->crypto_policy_set_rtcp_default;
   switch (suite) {
     case SrtpSuite::aes_cm_128_hmac_sha1_80: break;
-    case SrtpSuite::aes_cm_128_hmac_sha1_32: rtp = srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32; break;
-    case SrtpSuite::aead_aes_128_gcm: rtp = rtcp = srtp_crypto_policy_set_aes_gcm_128_16_auth; break;
-    case SrtpSuite::aead_aes_256_gcm: rtp = rtcp = srtp_crypto_policy_set_aes_gcm_256_16_auth; break;
+    case SrtpSuite::aes_cm_128_hmac_sha1_32: rtp = api->crypto_policy_set_aes_cm_128_hmac_sha1_32; break;
+    case SrtpSuite::aead_aes_128_gcm: rtp = rtcp = api->crypto_policy_set_aes_gcm_128_16_auth; break;
+    case SrtpSuite::aead_aes_256_gcm: rtp = rtcp = api->crypto_policy_set_aes_gcm_256_16_auth; break;
   }
   rtp(&p.rtp);
   rtcp(&p.rtcp);
@@ -55,7 +58,7 @@ Result<srtp_t> make_context(const SrtpKeys& keys, srtp_ssrc_type_t direction) {
     p.key = key.data();
   }
   srtp_t ctx = nullptr;
-  const srtp_err_status_t status = srtp_create(&ctx, &p);
+  const srtp_err_status_t status = api->create(&ctx, &p);
   explicit_bzero(key.data(), key.size());
   if (status != srtp_err_status_ok)
     return Error::internal("libsrtp: srtp_create failed (status " + std::to_string(static_cast<int>(status)) + ")");
@@ -87,13 +90,21 @@ bool is_version_2(std::span<const uint8_t> packet) { return !packet.empty() && (
 
 }  // namespace
 
-// srtp_init() registers libsrtp's ciphers in a process-wide table; a
-// function-local static makes the first caller do it once, whatever the
-// thread. Never shut down: sessions may live until exit.
+// Loads libsrtp2 (srtp_library.h) and runs srtp_init(), which registers
+// its ciphers in a process-wide table; a function-local static makes the
+// first caller do it once, whatever the thread. Never shut down: sessions
+// may live until exit.
 Error prepare_srtp() {
-  static const srtp_err_status_t status = srtp_init();
-  if (status != srtp_err_status_ok)
-    return Error::internal("libsrtp: srtp_init failed (status " + std::to_string(static_cast<int>(status)) + ")");
+  static const std::string failure = [] {
+    std::string why;
+    const SrtpApi* loaded = srtp_api(&why);
+    if (!loaded) return "libsrtp2 cannot be loaded: " + why;
+    const srtp_err_status_t status = loaded->init();
+    if (status != srtp_err_status_ok) return "libsrtp: srtp_init failed (status " + std::to_string(static_cast<int>(status)) + ")";
+    api = loaded;
+    return std::string();
+  }();
+  if (!failure.empty()) return Error::internal(failure);
   return {};
 }
 
@@ -114,8 +125,8 @@ struct SrtpSession::Impl {
   size_t our_mki = 0;    // bytes
   size_t their_mki = 0;  // bytes
   ~Impl() {
-    if (outbound) srtp_dealloc(outbound);
-    if (inbound) srtp_dealloc(inbound);
+    if (outbound) api->dealloc(outbound);
+    if (inbound) api->dealloc(inbound);
   }
 
   Result<size_t> protect(bool rtcp, std::span<uint8_t> buffer, size_t length) {
@@ -127,8 +138,8 @@ struct SrtpSession::Impl {
       return Error::internal("SRTP: no room for the authentication tag");
     int len = static_cast<int>(length);
     const unsigned use_mki = our_mki ? 1 : 0;
-    const srtp_err_status_t status = rtcp ? srtp_protect_rtcp_mki(outbound, buffer.data(), &len, use_mki, 0)
-                                          : srtp_protect_mki(outbound, buffer.data(), &len, use_mki, 0);
+    const srtp_err_status_t status = rtcp ? api->protect_rtcp_mki(outbound, buffer.data(), &len, use_mki, 0)
+                                          : api->protect_mki(outbound, buffer.data(), &len, use_mki, 0);
     if (status == srtp_err_status_replay_fail || status == srtp_err_status_replay_old)
       return Error::internal("SRTP: sequence number sent before (a key stream must not be used twice)");
     if (status != srtp_err_status_ok)
@@ -144,8 +155,8 @@ struct SrtpSession::Impl {
     if (packet.size() >= least && packet.size() <= kMaxPacket && is_version_2(packet)) {
       int len = static_cast<int>(packet.size());
       const unsigned use_mki = their_mki ? 1 : 0;
-      const srtp_err_status_t status = rtcp ? srtp_unprotect_rtcp_mki(inbound, packet.data(), &len, use_mki)
-                                            : srtp_unprotect_mki(inbound, packet.data(), &len, use_mki);
+      const srtp_err_status_t status = rtcp ? api->unprotect_rtcp_mki(inbound, packet.data(), &len, use_mki)
+                                            : api->unprotect_mki(inbound, packet.data(), &len, use_mki);
       r.status = classify(status);
       if (r.ok() && len >= 0 && static_cast<size_t>(len) <= packet.size()) {
         r.length = static_cast<size_t>(len);
