@@ -10,10 +10,11 @@
 namespace sipcall::media {
 
 // dlopen(name) with RTLD_LOCAL, so that nothing loaded later binds to the
-// library's symbols by accident. Null when it cannot be loaded; then
-// `error` says why, in dlerror()'s words.
-inline void* open_library(const char* name, std::string& error) {
-  void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+// library's symbols by accident; `extra_flags` for more (RTLD_DEEPBIND).
+// Null when it cannot be loaded; then `error` says why, in dlerror()'s
+// words.
+inline void* open_library(const char* name, std::string& error, int extra_flags = 0) {
+  void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL | extra_flags);
   if (!handle) {
     const char* why = dlerror();
     error = why ? why : name;
