@@ -1,8 +1,8 @@
 // libsrtp2 is loaded when a call first needs SRTP, not when sip-call
 // starts. Debian's libsrtp2 runs on NSS, and linking it brought NSS, NSPR
-// and their helpers into every process: 2.4 MB more resident memory for a
-// registration that never protects a packet (measured with /usr/bin/time:
-// register 9.6 MB with it linked, 7.2 MB without). Internal to
+// and their helpers into every process: about 0.9 MB more resident memory
+// for a registration that never protects a packet (measured with
+// /usr/bin/time, the same build with and without). Internal to
 // src/media/srtp; srtp_session.cpp is the only caller.
 #pragma once
 
