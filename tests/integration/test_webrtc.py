@@ -66,6 +66,31 @@ def test_dtls_demanded_of_a_plain_rtp_peer_is_a_media_failure(pbx):
     assert "UDP/TLS/RTP/SAVPF" in callee.invite.body and "a=fingerprint:sha-256 " in callee.invite.body
 
 
+def webrtc_answer_nobody_checks(port):
+    """A WebRTC answer whose one candidate is a port where no ICE agent
+    listens: no pair can ever work."""
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio %d UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp-mux\r\na=mid:0\r\n"
+            "a=ice-ufrag:nobody\r\na=ice-pwd:nobodyanswersthesechecks\r\n"
+            "a=fingerprint:sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08\r\n"
+            "a=setup:active\r\na=candidate:1 1 udp 2130706431 127.0.0.1 %d typ host\r\n"
+            "a=end-of-candidates\r\n" % (port, port))
+
+
+def test_ice_that_finds_no_pair_fails_within_the_media_timeout(pbx):
+    callee = ScriptedCallee(pbx, PLAIN_PEER, webrtc_answer_nobody_checks)
+    try:
+        r = dial(pbx, "udp", CALLER, PLAIN_PEER, ["--tone", "440", "--media-timeout", "2s", "--duration", "20s", *DTLS])
+    finally:
+        callee.close()
+    assert r.code == 10, r
+    assert "ICE failed: no working candidate pair within 2000 ms" in r.stderr, r.stderr
+    report = r.report()
+    assert report["media"]["transport_error"].startswith("ICE failed")
+    assert report["media"]["ice"] is None and report["media"]["packets_sent"] == 0  # nothing left without keys
+    assert report["timings"]["call_ms"] < 4000
+
+
 def test_answer_refuses_webrtc_when_sdes_is_demanded(pbx):
     with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--media-security", "sdes"]) as callee:
         r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", *DTLS])

@@ -28,6 +28,9 @@ Result<std::unique_ptr<media::MediaSession>> open_call_media(const CallOptions& 
                                                      : "127.0.0.1";
   mo.rtp_port_min = options.rtp_port_min;
   mo.rtp_port_max = options.rtp_port_max;
+  // WebRTC media: ICE and DTLS must be done within --media-timeout, the
+  // time a call may go without audio (10 s when that watch is off).
+  if (options.media_timeout_s > 0) mo.secure_connect_timeout_ms = static_cast<int>(options.media_timeout_s * 1000);
   auto media = media::MediaSession::open(mo);
   if (!media.ok()) return media.error();
   local.address = mo.local_address;
