@@ -78,7 +78,8 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
       post_dial_delay_ms = ms_since(t_invite);
   });
 
-  CallSecurity security(options.call.media_security);
+  const Transport transport = ao.server.transport;
+  CallSecurity security(options.call.media_security, transport == Transport::ws || transport == Transport::wss);
   if (Error err = security.offer(local)) return out.fail(err);
   if (Error err = security.prepare_transport(local, *media.value(), nullptr)) return out.fail(err);
   auto offered = offer_formats(codecs);
@@ -134,7 +135,27 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
           error = "answered without SDP";
         }
         break;
-      case SipEventType::call_failed:
+      case SipEventType::call_failed: {
+        // auto: a 488 to our first offer gets one offer of the other
+        // profile, as a new INVITE (visible in the call flow).
+        if (e.status == 488) {
+          auto other = call.other_profile_offer(offered);
+          if (!other.ok()) {
+            code = exit_code_of(other.error());
+            error = other.error().message();
+            report.add("status", e.status).add("reason", e.phrase);
+            ended = true;
+            break;
+          }
+          if (*other) {
+            reporter.line("488 " + e.phrase + (e.warning.empty() ? "" : " (Warning: \"" + e.warning + "\")") +
+                          " to our WebRTC media offer: offering plain RTP (RTP/AVP) instead");
+            reporter.event(JsonObject().add("event", "reoffer").add("after", 488).add("profile", "plain"));
+            call_id = agent.invite(target, **other);
+            call.use_call(call_id);
+            break;
+          }
+        }
         code = exit_code_of(e);
         error = failure_message(e, "call to " + target, server);
         if (!e.warning.empty()) error += " (Warning: \"" + e.warning + "\")";
@@ -144,6 +165,7 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
         report.add("status", e.status).add("reason", e.phrase);
         ended = true;
         break;
+      }
       case SipEventType::call_terminated:
         if (!ended) code = ExitCode::sip_failure, error = "call to " + target + " ended before an answer";
         ended = true;

@@ -4,12 +4,10 @@ inside a network namespace of the test's own (netns.py) with the test PBX.
 The browser-to-browser call proves the harness: registration over wss,
 a call through the PBX, and each side hearing the other's tone in its
 AnalyserNode.  The sip-call cases are issue 12's: sip-call dials the
-browser with --media-security dtls and answers its WebRTC offer, and both
-ends hear each other over ICE + DTLS-SRTP; a plain offer, or plain media
-only, gets Chromium's or sip-call's 488.  What is not done yet (auto
-offering WebRTC media on wss) is a strict xfail, so the day it passes it
-turns red and the xfail comes off.  Needs root (ip netns), chromium,
-certutil, and `npm ci` in this directory.
+browser (auto on wss, and --media-security dtls) and answers its WebRTC
+offer, and both ends hear each other over ICE + DTLS-SRTP; a plain offer,
+or plain media only, gets Chromium's or sip-call's 488.  Needs root (ip
+netns), chromium, certutil, and `npm ci` in this directory.
 """
 
 import os
@@ -32,7 +30,6 @@ from tones import tone_check  # noqa: E402
 
 ALICE, BOB, SIP_CALL = "103", "104", "105"
 ALICE_HZ, BOB_HZ = 440, 1000
-NO_AUTO_WEBRTC_OFFER = "issue 12: --media-security auto does not offer WebRTC media on wss yet"
 
 
 @pytest.fixture
@@ -136,7 +133,8 @@ def test_a_plain_offer_from_sip_call_dial_gets_488_from_the_browser(ns, pbx):
         bob.register()
         pbx.wait_for_bindings(BOB, 1)
         bob.answer_next()
-        dial = started_sip_call(ns, pbx, ["dial", BOB, "--tone", str(ALICE_HZ), "--no-playback", "--duration", "3s"])
+        dial = started_sip_call(ns, pbx, ["dial", BOB, "--tone", str(ALICE_HZ), "--no-playback", "--duration", "3s",
+                                          "--media-security", "none"])
         with dial:
             code, err = finish(dial)
         call = bob.wait_call(("failed", "ended"))
@@ -195,9 +193,10 @@ def test_sip_call_dials_a_browser_with_dtls_and_both_hear(ns, pbx, tmp_path):
     assert "media: DTLS-SRTP" in dial.stderr and "ICE host 127.0.0.1:" in dial.stderr, dial.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=NO_AUTO_WEBRTC_OFFER)
 def test_sip_call_dials_a_browser_in_auto_mode_and_both_hear(ns, pbx, tmp_path):
-    dial_browser(ns, pbx, tmp_path, [])
+    # auto on wss offers WebRTC media first
+    bob, dial = dial_browser(ns, pbx, tmp_path, [])
+    assert "media: DTLS-SRTP" in dial.stderr, dial.stderr
 
 
 def test_browser_dials_sip_call_answer_and_both_hear(ns, pbx, tmp_path):

@@ -154,3 +154,41 @@ def test_a_plain_phone_calls_sip_call_answer_on_wss_through_the_gateway(gateway,
             assert "UDP/TLS/RTP/SAVPF" in callee.stderr
             tone_check(heard, 1000, 440)
             tone_check(closed["received_wav"], 440, 1000)
+
+
+def test_auto_on_wss_offers_webrtc_media_to_sip_call(pbx):
+    with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "1000"]) as callee:
+        r = dial(pbx, "wss", CALLER, CALLEE, ["--duration", "1s", "--tone", "440"])
+        code, _ = finish(callee)
+    assert r.code == 0, r
+    assert r.report()["media"]["security"] == "dtls-srtp"
+    assert 488 not in r.report()["statuses"]
+    assert code == 0, callee.stderr
+
+
+def test_auto_on_wss_offers_plain_rtp_once_after_a_488_to_webrtc_media(pbx, tmp_path):
+    """baresip without its DTLS modules refuses a WebRTC offer with 488;
+    auto then offers plain RTP in a new INVITE, and the call works."""
+    heard = str(tmp_path / "heard.wav")
+    with BaresipPeer(pbx, PHONE, codecs=("pcmu",), tone_hz=1000) as phone:
+        phone.wait_registered()
+        r = dial(pbx, "wss", CALLER, PHONE, ["--duration", "2s", "--tone", "440", "--record", heard])
+        # baresip's recordings are its last call's, whichever close it reports first
+        closed = phone.wait_closed()
+        assert r.code == 0, r
+        report = r.report()
+        assert report["media"]["security"] == "none"
+        statuses = report["statuses"]
+        assert 488 in statuses and statuses.index(488) < statuses.index(200), statuses
+        assert "488 Not Acceptable Here to our WebRTC media offer: offering plain RTP (RTP/AVP) instead" in r.stderr
+        tone_check(heard, 1000, 440)
+        tone_check(closed["received_wav"], 440, 1000)  # before the peer's work directory goes
+
+
+def test_dtls_is_not_retried_after_a_488(pbx):
+    with BaresipPeer(pbx, PHONE, codecs=("pcmu",), tone_hz=1000) as phone:
+        phone.wait_registered()
+        r = dial(pbx, "wss", CALLER, PHONE, ["--tone", "440", *DTLS])
+    assert r.code == 9, r
+    assert r.report()["statuses"][-1] == 488
+    assert "offering plain RTP" not in r.stderr and r.report()["statuses"].count(488) == 1, r.stderr

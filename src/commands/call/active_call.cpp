@@ -33,6 +33,23 @@ ActiveCall::ActiveCall(Signalling& agent, EventQueue& queue, Reporter& reporter,
     : agent_(agent), queue_(queue), reporter_(reporter), options_(options), codecs_(std::move(codecs)), call_(call),
       media_(std::move(media)), local_(std::move(local)), security_(std::move(security)) {}
 
+Result<std::optional<std::string>> ActiveCall::other_profile_offer(const std::vector<SdpFormat>& formats) {
+  if (!security_.switch_offer_profile()) return std::optional<std::string>();
+  if (Error err = security_.offer(local_)) return err;
+  if (!security_.offers_webrtc()) {
+    media_->drop_webrtc();
+    local_.transport.clear();
+    local_.mid.clear();
+    local_.bundle = false;
+    local_.rtp_port = media_->local_rtp_port();
+    local_.rtcp_port = media_->local_rtcp_port();
+  } else if (Error err = security_.prepare_transport(local_, *media_, nullptr)) {
+    return err;
+  }
+  ++local_.version;
+  return std::optional<std::string>(build_sdp(local_, formats));
+}
+
 ActiveCall::~ActiveCall() {
   if (media_) media_->stop();
 }

@@ -47,6 +47,13 @@ class ActiveCall {
   // media, then the final answer). The first call takes the audio.
   Error apply(const media::MediaParams& params, CallAudio& audio);
 
+  // The far end refused our first offer with 488 before answering; under
+  // --media-security auto a WebRTC offer is followed by a plain one, once. The SDP of that offer, or nullopt when there is none
+  // (another mode, or tried already), or an Error when it cannot be made.
+  // The caller sends it as a new INVITE and hands its call id to use_call().
+  Result<std::optional<std::string>> other_profile_offer(const std::vector<SdpFormat>& formats);
+  void use_call(int call) { call_ = call; }
+
   // The in-call phase, from answer until the dialog is gone, for a loop
   // that drives many calls: begin() at the answer; then on_event() for each
   // event about this call and tick() after every wait (no later than

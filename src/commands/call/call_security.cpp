@@ -14,7 +14,9 @@ std::string CallSecurity::mode_name() const {
 Error CallSecurity::offer(LocalMedia& local) {
   local.crypto.clear();
   offered_.reset();
-  offered_webrtc_ = mode_ == MediaSecurity::dtls || webrtc_;
+  const bool auto_webrtc = mode_ == MediaSecurity::automatic && first_offer_ && prefer_webrtc_ && !srtp_;
+  first_offer_ = false;
+  offered_webrtc_ = mode_ == MediaSecurity::dtls || webrtc_ || auto_webrtc;
   if (offered_webrtc_) {
     if (local.mid.empty()) local.mid = "0";
     return {};  // the transport lines: prepare_transport(), or those of the call in force
@@ -82,6 +84,18 @@ Error CallSecurity::answer_offer(const SdpAudio& offer, LocalMedia& local, media
   answered_ = std::move(*reply);
   srtp_ = true;
   return {};
+}
+
+// Only from WebRTC media to plain RTP: a 488 to a plain offer is far more
+// often a codec the far end lacks than a far end that wants WebRTC media,
+// and a second INVITE would bury that answer (--media-security dtls calls
+// a WebRTC endpoint over udp, tcp or tls).
+bool CallSecurity::switch_offer_profile() {
+  if (mode_ != MediaSecurity::automatic || switched_ || webrtc_ || srtp_ || !offered_webrtc_) return false;
+  switched_ = true;
+  prefer_webrtc_ = false;
+  first_offer_ = true;
+  return true;
 }
 
 Error CallSecurity::prepare_transport(LocalMedia& local, media::MediaSession& media,

@@ -18,7 +18,9 @@ namespace sipcall {
 
 class CallSecurity {
  public:
-  explicit CallSecurity(MediaSecurity mode) : mode_(mode) {}
+  // `websocket`: the signalling runs over ws or wss, where auto offers
+  // WebRTC media first (browsers and WebRTC gateways take nothing else).
+  explicit CallSecurity(MediaSecurity mode, bool websocket = false) : mode_(mode), prefer_webrtc_(websocket) {}
 
   // Our offer (dial; an INVITE or re-INVITE without one): RTP/SAVP with a
   // fresh a=crypto line per suite for sdes or a call that runs SRTP, plain
@@ -40,6 +42,12 @@ class CallSecurity {
   // a=setup answers its own). Nothing to do otherwise.
   Error prepare_transport(LocalMedia& local, media::MediaSession& media, const media::MediaParams* offer);
 
+  // Under auto, once per call: our first offer, WebRTC media, was refused
+  // with 488, so the next offer() is plain RTP. False when there is
+  // nothing else to offer.
+  bool switch_offer_profile();
+  bool offers_webrtc() const { return offered_webrtc_; }
+
   // The mode's name in messages: "--media-security sdes".
   std::string mode_name() const;
 
@@ -47,6 +55,9 @@ class CallSecurity {
   MediaSecurity mode_;
   bool webrtc_ = false;          // the call runs WebRTC media (from our offer or the first offer on)
   bool offered_webrtc_ = false;  // our latest offer is WebRTC media
+  bool prefer_webrtc_ = false;   // auto: the first offer is WebRTC media
+  bool first_offer_ = true;      // the next offer() opens the call (or replaces a refused one)
+  bool switched_ = false;        // switch_offer_profile() was used
   bool srtp_ = false;                         // the call runs SRTP (from the first agreed keys on)
   std::optional<media::SdesOffer> offered_;   // our latest SDES offer
   std::optional<media::SdesReply> answered_;  // our latest SDES answer

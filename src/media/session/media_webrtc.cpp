@@ -55,6 +55,14 @@ uint16_t MediaSession::webrtc_port() const {
   return impl_->webrtc->local().candidates.front().port;
 }
 
+void MediaSession::drop_webrtc() {
+  Impl& s = *impl_;
+  if (s.started || !s.webrtc) return;
+  s.webrtc->stop();
+  s.webrtc.reset();
+  s.webrtc_remote_set = false;
+}
+
 Error MediaSession::set_webrtc_remote(const WebRtcRemote& remote) {
   Impl& s = *impl_;
   if (!s.webrtc) return Error::internal("media: WebRTC media without prepare_webrtc()");

@@ -148,6 +148,9 @@ class MediaSession {
   // a later description keeps the first (no ICE restart).
   // Error::unusable_sdp for attributes we cannot connect with.
   Error set_webrtc_remote(const WebRtcRemote& remote);
+  // Back to plain sockets before start(): the WebRTC offer was refused
+  // and plain RTP is offered instead. Stops the ICE agent.
+  void drop_webrtc();
 
   // Error::media when our socket cannot send to this peer address at all
   // (an IPv4 peer for a socket bound to an IPv6 address, or the reverse),
