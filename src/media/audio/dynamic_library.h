@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <string>
+#include <utility>
 
 namespace sipcall::media {
 
@@ -36,6 +37,26 @@ bool resolve(void* handle, const char* library, const char* symbol, Fn& slot, st
   slot = library_function<Fn>(handle, symbol);
   if (!slot && error.empty()) error = std::string(library) + " has no " + symbol;
   return slot != nullptr;
+}
+
+// A library's table of functions, as loading it made it: `ok` when every
+// function was found, else `error` says what was missing.
+template <typename Api>
+struct LoadedApi {
+  Api api{};
+  bool ok = false;
+  std::string error;
+};
+
+// The table `load()` (returning LoadedApi<Api>) makes, made once per
+// process on the first call, whatever the thread; null when loading failed,
+// and then *why_not (if given) says why. Each caller passes its own
+// lambda, so each library gets its own once.
+template <typename Api, typename Load>
+const Api* load_once(Load load, std::string* why_not) {
+  static const LoadedApi<Api> loaded = load();
+  if (!loaded.ok && why_not) *why_not = loaded.error;
+  return loaded.ok ? &loaded.api : nullptr;
 }
 
 }  // namespace sipcall::media

@@ -1,7 +1,5 @@
 #include "portaudio_library.h"
 
-#include <mutex>
-
 #include "backend_logs.h"
 #include "dynamic_library.h"
 
@@ -13,14 +11,8 @@ namespace {
 // the unversioned one comes with the -dev package.
 constexpr const char* kLibraryName = "libportaudio.so.2";
 
-struct Loaded {
-  PortAudioApi api{};
-  bool ok = false;
-  std::string error;
-};
-
-Loaded load() {
-  Loaded out;
+LoadedApi<PortAudioApi> load() {
+  LoadedApi<PortAudioApi> out;
   void* handle = open_library(kLibraryName, out.error);  // ALSA and JACK come along, local too
   if (!handle) return out;
   PortAudioApi& a = out.api;
@@ -46,11 +38,7 @@ Loaded load() {
 }  // namespace
 
 const PortAudioApi* portaudio_api(std::string* why_not) {
-  static std::once_flag once;
-  static Loaded loaded;
-  std::call_once(once, [] { loaded = load(); });
-  if (!loaded.ok && why_not) *why_not = loaded.error;
-  return loaded.ok ? &loaded.api : nullptr;
+  return load_once<PortAudioApi>([] { return load(); }, why_not);
 }
 
 }  // namespace sipcall::media

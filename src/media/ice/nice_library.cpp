@@ -1,6 +1,5 @@
 #include "nice_library.h"
 
-#include <mutex>
 
 #include "media/audio/dynamic_library.h"
 
@@ -28,14 +27,8 @@ constexpr int kBindFlags = RTLD_DEEPBIND;
 constexpr int kBindFlags = RTLD_DEEPBIND;
 #endif
 
-struct Loaded {
-  NiceApi api{};
-  bool ok = false;
-  std::string error;
-};
-
-Loaded load() {
-  Loaded l;
+LoadedApi<NiceApi> load() {
+  LoadedApi<NiceApi> l;
   void* handle = open_library("libnice.so.10", l.error, kBindFlags);
   if (!handle) return l;
   bool ok = true;
@@ -48,10 +41,6 @@ Loaded load() {
 
 }  // namespace
 
-const NiceApi* nice_api(std::string* why_not) {
-  static const Loaded loaded = load();
-  if (!loaded.ok && why_not) *why_not = loaded.error;
-  return loaded.ok ? &loaded.api : nullptr;
-}
+const NiceApi* nice_api(std::string* why_not) { return load_once<NiceApi>([] { return load(); }, why_not); }
 
 }  // namespace sipcall::media::ice

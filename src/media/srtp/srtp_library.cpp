@@ -1,7 +1,5 @@
 #include "media/srtp/srtp_library.h"
 
-#include <mutex>
-
 #include "media/audio/dynamic_library.h"
 
 namespace sipcall::media {
@@ -11,14 +9,8 @@ namespace {
 // Debian's runtime package (libsrtp2-1) ships only the versioned name.
 constexpr const char* kLibraryName = "libsrtp2.so.1";
 
-struct Loaded {
-  SrtpApi api{};
-  bool ok = false;
-  std::string error;
-};
-
-Loaded load() {
-  Loaded out;
+LoadedApi<SrtpApi> load() {
+  LoadedApi<SrtpApi> out;
   void* handle = open_library(kLibraryName, out.error);
   if (!handle) return out;
   SrtpApi& a = out.api;
@@ -37,12 +29,6 @@ Loaded load() {
 
 }  // namespace
 
-const SrtpApi* srtp_api(std::string* why_not) {
-  static std::once_flag once;
-  static Loaded loaded;
-  std::call_once(once, [] { loaded = load(); });
-  if (!loaded.ok && why_not) *why_not = loaded.error;
-  return loaded.ok ? &loaded.api : nullptr;
-}
+const SrtpApi* srtp_api(std::string* why_not) { return load_once<SrtpApi>([] { return load(); }, why_not); }
 
 }  // namespace sipcall::media
