@@ -1,6 +1,5 @@
 #include "nice_library.h"
 
-
 #include "media/audio/dynamic_library.h"
 
 namespace sipcall::media::ice {
