@@ -40,6 +40,7 @@ import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
 import row_scale  # noqa: E402
+import row_secure  # noqa: E402
 from measure import failed, run_process, sample_of, summarize  # noqa: E402
 from testpbx import TestPbx  # noqa: E402
 
@@ -49,6 +50,7 @@ ROWS = {
     "media": row_media,
     "latency": row_latency,
     "scale": row_scale,
+    "secure": row_secure,
 }
 MIN_RUNS = 5
 DEFAULT_RUNS = 10

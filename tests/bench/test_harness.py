@@ -375,3 +375,19 @@ def test_latency_target_is_one_way():
         return {(row_latency.ONE_WAY, "sip-call", codec): summarize([Sample(one_way)] * 5) for codec in ("opus", "pcmu")}
     assert all(met for _, met in row_latency.targets(summaries(59.0)))
     assert not any(met for _, met in row_latency.targets(summaries(61.0)))
+
+
+def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
+    import row_secure
+
+    def cpu(ms):
+        return summarize([Sample(ms, 1, 10 * 1024)] * 5)
+    summaries = {("secure CPU", "sip-call", "plain"): cpu(20.0),
+                 ("secure CPU", "sip-call", "sdes-srtp"): cpu(21.0),
+                 ("secure CPU", "sip-call", "dtls-srtp"): cpu(25.0),
+                 ("secure set-up", "sip-call", "dtls-srtp"): summarize([Sample(150, 1, 24 * 1024)] * 5)}
+    met = dict(row_secure.targets(summaries))
+    assert met["sdes-srtp: CPU per call-second at most 10 % above plain RTP"] is True
+    assert met["dtls-srtp: CPU per call-second at most 10 % above plain RTP"] is False
+    assert met["dtls-srtp call: peak RSS <= 12 MB"] is False
+    assert not any(dict(row_secure.targets({})).values())
