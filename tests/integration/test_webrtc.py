@@ -17,6 +17,8 @@ from testpbx import running_pbx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from baresip_peer import BaresipPeer  # noqa: E402
+from netns import NetNamespace  # noqa: E402
+from testpbx import TestPbx  # noqa: E402
 
 # Users of their own (test_srtp has 181-185).
 CALLER, CALLEE, PLAIN_PEER, PHONE = "190", "191", "192", "193"
@@ -192,3 +194,44 @@ def test_dtls_is_not_retried_after_a_488(pbx):
     assert r.code == 9, r
     assert r.report()["statuses"][-1] == 488
     assert "offering plain RTP" not in r.stderr and r.report()["statuses"].count(488) == 1, r.stderr
+
+
+# baresip's ice module offers every interface's address but loopback's:
+# inside a namespace of our own with only lo and a documentation address
+# (198.51.100.1), its candidates and every check stay in the namespace.
+def baresip_dtls_peer(pbx):
+    return BaresipPeer(pbx, PHONE, codecs=("pcmu",), tone_hz=1000, mediaenc="dtls_srtp", medianat="ice",
+                       rtcp_mux=True)
+
+
+def test_sip_call_dials_baresip_with_dtls_srtp_and_ice(tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with NetNamespace(doc_address=True) as ns, ns.started(TestPbx()) as pbx, ns.started(baresip_dtls_peer(pbx)) as phone:
+        phone.wait_registered()
+        with ns.entered():
+            r = dial(pbx, "udp", CALLER, PHONE, ["--duration", "2s", "--tone", "440", "--record", heard, *DTLS])
+        closed = phone.wait_closed()
+        assert r.code == 0, r
+        media = r.report()["media"]
+        assert media["security"] == "dtls-srtp" and media["packets_unauthenticated"] == 0
+        assert media["ice"]["remote"].split()[1].rsplit(":", 1)[0] in ("127.0.0.1", ns.address), media["ice"]
+        tone_check(heard, 1000, 440)
+        tone_check(closed["received_wav"], 440, 1000)
+
+
+def test_baresip_dials_sip_call_answer_with_dtls_srtp_and_ice(tmp_path):
+    heard = str(tmp_path / "heard.wav")
+    with NetNamespace(doc_address=True) as ns, ns.started(TestPbx()) as pbx:
+        with ns.entered():
+            callee = start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--record", heard,
+                                                       "--duration", "2s"])
+        with callee, ns.started(baresip_dtls_peer(pbx)) as phone:
+            phone.wait_registered()
+            phone.dial(CALLEE)
+            phone.wait_established()
+            closed = phone.wait_closed(timeout=15)
+            code, report = finish(callee)
+            assert code == 0, callee.stderr
+            assert report["calls"][0]["media"]["security"] == "dtls-srtp"
+            tone_check(heard, 1000, 440)
+            tone_check(closed["received_wav"], 440, 1000)

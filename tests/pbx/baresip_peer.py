@@ -69,7 +69,10 @@ class BaresipPeer(Peer):
     ptime:       packet time [ms]
     rtcp_mux:    offer/accept RTP and RTCP on one port
     mediaenc:    media encryption of the account (e.g. "srtp-mand": SDES-SRTP
-                 only, by baresip's srtp module); None = plain RTP
+                 only, by baresip's srtp module; "dtls_srtp": DTLS-SRTP by
+                 its dtls_srtp module); None = plain RTP
+    medianat:    media NAT traversal of the account ("ice": baresip's ice
+                 module, host candidates); None = none
     extra_config: {name: value} appended to baresip's config file
     sip_trace:   log every SIP message (baresip -s) into the log file
     record:      record every call (the sndfile module); False for
@@ -81,7 +84,7 @@ class BaresipPeer(Peer):
 
     def __init__(self, pbx, ext, transport="udp", codecs=("opus", "PCMU", "PCMA"), tone_hz=440,
                  source_wav=None, source_seconds=60, auto_answer=True, ptime=20, rtcp_mux=False,
-                 mediaenc=None, extra_config=None, sip_trace=True, record=True, workdir=None, keep_workdir=False,
+                 mediaenc=None, medianat=None, extra_config=None, sip_trace=True, record=True, workdir=None, keep_workdir=False,
                  start_timeout=10.0, stop_timeout=3.0):
         if transport not in ("udp", "tcp"):
             raise ValueError("transport must be udp or tcp, not %r" % transport)
@@ -96,6 +99,7 @@ class BaresipPeer(Peer):
         self.ptime = ptime
         self.rtcp_mux = rtcp_mux
         self.mediaenc = mediaenc
+        self.medianat = medianat
         self.extra_config = dict(extra_config or {})
         self.sip_trace = sip_trace
         self.record = record
@@ -223,7 +227,9 @@ class BaresipPeer(Peer):
             ("module", "aubridge.so"),
         ]
         if self.mediaenc:
-            cfg += [("module", "srtp.so")]
+            cfg += [("module", "dtls_srtp.so" if self.mediaenc.startswith("dtls") else "srtp.so")]
+        if self.medianat:
+            cfg += [("module", "%s.so" % self.medianat)]
         if self.record:
             cfg += [("module", "sndfile.so"), ("snd_path", self.recordings_dir)]
         cfg += [
@@ -250,6 +256,8 @@ class BaresipPeer(Peer):
         ]
         if self.mediaenc:
             params.append("mediaenc=%s" % self.mediaenc)
+        if self.medianat:
+            params.append("medianat=%s" % self.medianat)
         return "<sip:%s@%s;transport=%s>;%s" % (self.ext, self.pbx.domain, self.transport,
                                                 ";".join(params))
 
