@@ -111,7 +111,8 @@ ExitCode run_answer(const GlobalOptions& global, const AnswerOptions& options, R
   reporter.event(JsonObject().add("event", "registered").add("user", ao.user).add("status", reg.status).add("expires", reg.expires_s));
 
   RegistrationKeeper keeper(agent, reporter, ao, kAnswerExpires_s);
-  AnswerContext context{agent, queue, reporter, options, codecs, ao.local_address, timeout, out.started()};
+  const bool websocket = ao.server.transport == Transport::ws || ao.server.transport == Transport::wss;
+  AnswerContext context{agent, queue, reporter, options, codecs, ao.local_address, timeout, out.started(), websocket};
   CallsInProgress active;
   std::vector<EndedCall> ended;
   int calls = 0;  // taken so far, also the number of the last one

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from test_call import ScriptedCallee, dial, finish, pcmu_sdp, start_answer, tone_check
+from test_call import ScriptedCallee, SipClient, dial, finish, pcmu_sdp, start_answer, tone_check
 from testpbx import running_pbx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
@@ -235,3 +235,26 @@ def test_baresip_dials_sip_call_answer_with_dtls_srtp_and_ice(tmp_path):
             assert report["calls"][0]["media"]["security"] == "dtls-srtp"
             tone_check(heard, 1000, 440)
             tone_check(closed["received_wav"], 440, 1000)
+
+
+def test_answer_on_wss_offers_webrtc_media_to_an_invite_without_sdp(pbx):
+    """Delayed offer on wss under auto: our offer in the 200 is WebRTC
+    media; a plain answer in the ACK then fails the call (exit 10)."""
+    with start_answer(pbx, "wss", CALLEE, ["--calls", "1", "--tone", "440"]) as callee:
+        with SipClient(pbx, "udp", CALLER) as caller:
+            uri = "sip:%s@%s" % (CALLEE, pbx.domain)
+            ok, _ = caller.request("INVITE", uri, uri, timeout=10)
+            assert ok.status == 200, ok
+            assert "UDP/TLS/RTP/SAVPF" in ok.body and "a=setup:actpass" in ok.body, ok.body
+            contact = ok.get("contact")
+            target = contact[contact.index("<") + 1:contact.index(">")]
+            routes = list(reversed(ok.get_all("record-route")))
+            body = pcmu_sdp(9)
+            lines = ["ACK %s SIP/2.0" % target, "Via: %s" % caller.via(), "Max-Forwards: 70",
+                     "From: %s" % ok.get("from"), "To: %s" % ok.get("to"), "Call-ID: %s" % ok.get("call-id"),
+                     "CSeq: %d ACK" % ok.cseq] + ["Route: %s" % r for r in routes] + \
+                    ["Content-Type: application/sdp", "Content-Length: %d" % len(body)]
+            caller.tp.send("\r\n".join(lines) + "\r\n\r\n" + body)
+            code, _ = finish(callee)
+    assert code == 10, callee.stderr
+    assert "not WebRTC media" in callee.stderr, callee.stderr

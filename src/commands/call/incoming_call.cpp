@@ -16,7 +16,7 @@ std::string numbered_path(const std::string& path, int call_number) {
 
 IncomingCall::IncomingCall(const AnswerContext& context, const SipEvent& invite, int number)
     : ctx_(context), number_(number), sip_call_(invite.call), signals_seen_(signals_received()),
-      security_(context.options.call.media_security) {
+      security_(context.options.call.media_security, context.websocket) {
   report_.add("number", number).add("from", invite.peer);
   ctx_.reporter.line("incoming call " + std::to_string(number) + " from " + invite.peer);
 

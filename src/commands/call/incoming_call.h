@@ -31,6 +31,7 @@ struct AnswerContext {
   const std::string& route_address;  // our address towards the server, for SDP
   Clock::duration timeout;           // --timeout: network waits
   Clock::time_point started;         // the command's start, for answered_ms/ended_ms
+  bool websocket = false;            // registered over ws or wss: our own offers are WebRTC media (auto)
 };
 
 class IncomingCall {
