@@ -16,6 +16,7 @@ constexpr auto kTick = std::chrono::milliseconds(kFrameMs);
 // Behind by more than this (process stopped, machine suspended): restart the
 // schedule instead of bursting packets to catch up.
 constexpr auto kMaxLag = std::chrono::milliseconds(200);
+constexpr auto kSetUpPoll = std::chrono::milliseconds(2);  // ICE and DTLS steps while they set up
 }  // namespace
 
 void MediaSession::Impl::clock_loop() {
@@ -25,6 +26,13 @@ void MediaSession::Impl::clock_loop() {
     deadline += kTick;
     const auto now = Clock::now();
     if (now - deadline > kMaxLag) deadline = now;
+    // While ICE and DTLS are set up, they move on every few milliseconds
+    // rather than once a tick: each of their steps waiting for the next
+    // tick added up to tens of milliseconds before the first audio.
+    while (webrtc && !webrtc_done && running && Clock::now() + kSetUpPoll < deadline) {
+      poll_webrtc();
+      if (!webrtc_done) std::this_thread::sleep_for(kSetUpPoll);
+    }
     std::this_thread::sleep_until(deadline);
   }
 }

@@ -8,6 +8,7 @@
 
 #include "media/rtp/rtp_packet.h"
 #include "media/srtp/srtp_key_pair.h"
+#include "media/srtp/srtp_session.h"
 #include "media/webrtc/webrtc_sdp.h"
 #include "media_session_impl.h"
 
@@ -29,6 +30,7 @@ std::vector<webrtc::SdpAttribute> to_sdp(const std::vector<TransportAttribute>& 
 Error MediaSession::prepare_webrtc(bool offerer) {
   Impl& s = *impl_;
   if (s.webrtc) return {};
+  prepare_srtp_soon();  // DTLS's keys will need libsrtp: set it up while ICE and DTLS run
   webrtc::WebRtcOptions o;
   o.offerer = offerer;
   // libnice leaves loopback out when it enumerates interfaces itself.

@@ -3,6 +3,7 @@
 #include "media/srtp/srtp_library.h"
 
 #include <array>
+#include <future>
 #include <cstring>
 #include <string>
 
@@ -106,6 +107,12 @@ Error prepare_srtp() {
   }();
   if (!failure.empty()) return Error::internal(failure);
   return {};
+}
+
+void prepare_srtp_soon() {
+  // prepare_srtp()'s own static makes a session that comes first wait for
+  // this thread; the future joins it at exit at the latest.
+  static std::future<Error> started = std::async(std::launch::async, [] { return prepare_srtp(); });
 }
 
 const char* to_string(UnprotectStatus status) {

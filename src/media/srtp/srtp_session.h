@@ -47,6 +47,10 @@ const char* to_string(UnprotectStatus status);
 // with tests/bench/srtp_cost.cpp), which a call can pay while it waits for
 // the answer. Once per process, thread-safe; later calls cost nothing.
 Error prepare_srtp();
+// The same on a thread of its own, so that the call's signalling goes on
+// meanwhile (an offer, its answer, ICE, DTLS); the first SrtpSession then
+// waits for it only if it is not done yet. Once per process.
+void prepare_srtp_soon();
 
 class SrtpSession {
  public:
