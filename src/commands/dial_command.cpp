@@ -159,9 +159,15 @@ ExitCode run_dial(const GlobalOptions& global, const DialOptions& options, Repor
         code = exit_code_of(e);
         error = failure_message(e, "call to " + target, server);
         if (!e.warning.empty()) error += " (Warning: \"" + e.warning + "\")";
-        // The usual 488 to an SRTP-only offer is a far end without SRTP.
-        if (e.status == 488 && options.call.media_security == MediaSecurity::sdes)
+        // A 488 to the only profile we may use means the call cannot get
+        // it: that is the media failure --media-security sdes/dtls promises.
+        if (e.status == 488 && options.call.media_security == MediaSecurity::sdes) {
           error += " (our offer was SRTP only: --media-security sdes)";
+          code = ExitCode::media_failure;
+        } else if (e.status == 488 && options.call.media_security == MediaSecurity::dtls) {
+          error += " (our offer was WebRTC media only: --media-security dtls)";
+          code = ExitCode::media_failure;
+        }
         report.add("status", e.status).add("reason", e.phrase);
         ended = true;
         break;

@@ -196,7 +196,7 @@ def test_sdes_offer_refused_by_a_plain_only_answerer(pbx):
     with start_answer(pbx, "udp", CALLEE, ["--calls", "1", "--tone", "440", "--media-security", "none"]) as callee:
         r = dial(pbx, "udp", CALLER, CALLEE, ["--tone", "440", *SDES])
         code, report = finish(callee)
-    assert r.code == 9, r  # a SIP failure, as every 488; the line says why it came
+    assert r.code == 10, r  # the call cannot get what --media-security sdes demands; the line says why
     assert "488 Not Acceptable Here (Warning: \"unusable SDP offer: --media-security none: the offer is RTP/SAVP " \
            "(SRTP), plain RTP only\") (our offer was SRTP only: --media-security sdes)" in r.stderr
     assert code == 10

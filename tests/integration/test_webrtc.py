@@ -191,8 +191,9 @@ def test_dtls_is_not_retried_after_a_488(pbx):
     with BaresipPeer(pbx, PHONE, codecs=("pcmu",), tone_hz=1000) as phone:
         phone.wait_registered()
         r = dial(pbx, "wss", CALLER, PHONE, ["--tone", "440", *DTLS])
-    assert r.code == 9, r
-    assert r.report()["statuses"][-1] == 488
+    assert r.code == 10, r  # the call cannot get what --media-security dtls demands
+    assert "(our offer was WebRTC media only: --media-security dtls)" in r.stderr, r.stderr
+    assert r.report()["statuses"][-1] == 488 and r.report()["exit_reason"] == "media_failure"
     assert "offering plain RTP" not in r.stderr and r.report()["statuses"].count(488) == 1, r.stderr
 
 
