@@ -20,21 +20,17 @@ struct WebRtcTransport::Impl {
   std::unique_ptr<ice::IceAgent> agent;
   bool remote_set = false;
   dtls::DtlsRole role = dtls::DtlsRole::client;
-  std::vector<dtls::Fingerprint> peer_fingerprints;
 
   // The DTLS endpoint is fed on the ICE thread and timed on the owner's:
   // one mutex for it, and a condition for the owner to wait on.
   mutable std::mutex mutex;
   std::condition_variable changed;
-  std::unique_ptr<dtls::DtlsEndpoint> dtls;  // made once ICE is connected, or on the first DTLS datagram
+  std::unique_ptr<dtls::DtlsEndpoint> dtls;  // made once ICE is connected (connect steps)
   std::vector<std::vector<uint8_t>> early_dtls;  // a ClientHello before our endpoint exists (server)
 
   std::atomic<bool> keyed{false};
   std::mutex receiver_mutex;
   Receiver receiver;
-
-  std::atomic<uint64_t> before_keys{0};
-  std::atomic<uint64_t> unknown{0};
 
   // connect() / poll_connect(), owner thread.
   RemoteDescription remote;  // from set_remote(), for the first connect step
@@ -65,24 +61,20 @@ void WebRtcTransport::Impl::on_datagram(std::span<const uint8_t> d) {
     }
     case dtls::DatagramKind::rtp:
     case dtls::DatagramKind::rtcp: {
-      if (!keyed.load()) {
-        before_keys++;
-        return;
-      }
+      if (!keyed.load()) return;  // nothing can be checked before the keys exist
       std::lock_guard lock(receiver_mutex);
       if (receiver) receiver(d);
       return;
     }
     default:
-      unknown++;  // STUN is libnice's; anything else has no business here
-      return;
+      return;  // STUN is libnice's; anything else has no business here
   }
 }
 
 Error WebRtcTransport::Impl::make_endpoint() {
   dtls::DtlsEndpointConfig config;
   config.role = role;
-  config.peer_fingerprints = peer_fingerprints;
+  config.peer_fingerprints = remote.fingerprints;
   config.certificate = certificate;
   ice::IceAgent* ice = agent.get();
   auto endpoint = dtls::DtlsEndpoint::create(std::move(config), [ice](std::span<const uint8_t> d) {
@@ -144,10 +136,6 @@ Error WebRtcTransport::set_remote(const RemoteDescription& remote) {
     if (!role.ok()) return role.error();
     m.local.setup = ours.value();
     m.role = role.value();
-  }
-  {
-    std::lock_guard lock(m.mutex);
-    m.peer_fingerprints = remote.fingerprints;
   }
   // The checks start with the first connect step, not here: an answerer
   // reads the offer long before its answer is sent (the ringing), and
@@ -268,10 +256,6 @@ void WebRtcTransport::set_receiver(Receiver receiver) {
 Error WebRtcTransport::send(std::span<const uint8_t> datagram) {
   if (!impl_->keyed.load()) return Error::internal("WebRTC transport: media before the DTLS handshake ended");
   return impl_->agent->send(datagram);
-}
-
-TransportStats WebRtcTransport::stats() const {
-  return {impl_->before_keys.load(), impl_->unknown.load()};
 }
 
 void WebRtcTransport::stop() {

@@ -11,7 +11,7 @@
 //   t->set_receiver(...); t->send(...)          // media datagrams both ways
 //
 // Threading: start, local, set_remote, connect, stop and the destructor
-// from one owner thread. send() and stats() from any thread. The receiver
+// from one owner thread. send() from any thread. The receiver
 // runs on the ICE thread (IceAgent's rules: return quickly, never stop()).
 #pragma once
 
@@ -67,11 +67,6 @@ struct Connection {
   double dtls_ms = 0;  // DTLS handshake
 };
 
-struct TransportStats {
-  uint64_t datagrams_before_keys = 0;  // RTP/RTCP that came before DTLS was done: dropped
-  uint64_t datagrams_unknown = 0;      // neither DTLS nor RTP/RTCP (RFC 7983): dropped
-};
-
 class WebRtcTransport {
  public:
   // A media datagram (SRTP or SRTCP, still protected) from the far end.
@@ -120,8 +115,6 @@ class WebRtcTransport {
   // One media datagram over the selected pair (any thread); fails before
   // connect() succeeded.
   Error send(std::span<const uint8_t> datagram);
-
-  TransportStats stats() const;
 
   // Sends DTLS close_notify when connected, then closes ICE. Idempotent.
   void stop();
