@@ -120,7 +120,10 @@ void Calls::cancel(int call) {
 }
 
 void Calls::bye(int call) {
-  if (nua_handle_t* nh = handle_of(call)) nua_bye(nh, TAG_END());
+  nua_handle_t* nh = handle_of(call);
+  if (!nh) return;
+  calls_[nh].bye_pending = true;
+  nua_bye(nh, TAG_END());
 }
 
 void Calls::send_dtmf_info(int call, char digit, int duration_ms) {
@@ -263,7 +266,10 @@ void Calls::on_event(nua_event_t event, int status, char const* phrase, nua_hand
       emit_call(SipEventType::remote_hangup, call.id, status, phrase, sip);
       break;
     case nua_r_bye:
-      if (status >= 200) emit_call(SipEventType::bye_answered, call.id, status, phrase, sip);
+      if (status < 200) break;
+      call.bye_pending = false;
+      emit_call(SipEventType::bye_answered, call.id, status, phrase, sip);
+      if (call.terminated) release_call(nh);
       break;
     case nua_r_info:
       if (status >= 200) emit_call(SipEventType::info_answered, call.id, status, phrase, sip);
@@ -281,7 +287,12 @@ void Calls::on_event(nua_event_t event, int status, char const* phrase, nua_hand
       int state = nua_callstate_init;
       tl_gets(tags, NUTAG_CALLSTATE_REF(state), TAG_END());
       if (state == nua_callstate_ready) call.confirmed = true;
-      if (state == nua_callstate_terminated) release_call(nh);
+      if (state != nua_callstate_terminated) break;
+      if (call.bye_pending) {
+        call.terminated = true;  // the far end's BYE crossed ours: its answer still counts
+        break;
+      }
+      release_call(nh);
       break;
     }
     default:

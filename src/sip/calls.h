@@ -45,6 +45,11 @@ class Calls {
     int id = 0;
     sofia_digest::Session auth;  // one answer per INVITE (and stale ones), like REGISTER
     bool confirmed = false;  // nua_callstate_ready reached: UPDATEs are ours to answer
+    // Our BYE awaits its answer; when the far end's own BYE crossed it, nua
+    // says the call is terminated first, and the handle is kept until the
+    // answer comes (nua's transaction timer bounds that wait).
+    bool bye_pending = false;
+    bool terminated = false;
     // UPDATEs awaiting respond_update(), oldest first (their events are
     // handled in order): nua answers a request other than INVITE only when
     // told which one (NUTAG_WITH).

@@ -10,7 +10,7 @@ import threading
 import time
 
 from sipcall import account_args, run
-from test_call import CALLER, ack_2xx, dial, finish, pcmu_sdp, start_answer
+from test_call import CALLER, ScriptedCallee, ack_2xx, dial, finish, pcmu_sdp, start_answer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "pbx"))
 from sipclient import SipClient  # noqa: E402
@@ -18,7 +18,7 @@ from hostile_registrar import HostileRegistrar, response  # noqa: E402
 from sipp_peer import SippUas  # noqa: E402
 
 # Extensions of their own (other test files use 1xx).
-NO_BYE, SILENT_BYE, IGNORE_INFO, REFUSE_INFO, ANSWERER = "1401", "1402", "1403", "1404", "1405"
+NO_BYE, SILENT_BYE, IGNORE_INFO, REFUSE_INFO, ANSWERER, CROSSING_BYE = "1401", "1402", "1403", "1404", "1405", "1406"
 
 
 def bye_from(pbx, user, mark, timeout=15):
@@ -52,6 +52,46 @@ def test_bye_timed_out_by_the_proxy_is_a_dialog_failure(pbx):
     assert r.code == 11, r
     assert r.report()["bye_status"] == 408
     assert "our BYE got 408 Request Timeout from the network" in r.stderr
+
+
+class CrossingByeCallee(ScriptedCallee):
+    """Answers with PCMU; when the caller's BYE comes, sends a BYE of its own
+    first (the two cross) and answers the caller's with 200 only once the
+    caller has answered its own: the caller's call is over before the
+    answer to its BYE arrives."""
+
+    def _run(self):
+        try:
+            invite = self.client.wait_request("INVITE", timeout=20)
+            self.caller_rtp = int(next(line.split()[1] for line in invite.body.splitlines()
+                                       if line.startswith("m=audio ")))
+            self.invite = invite
+            self.client.reply(invite, 200, "OK", to_tag="callee1", extra=["Content-Type: application/sdp"],
+                              body=pcmu_sdp(self.port))
+            self.client.wait_request("ACK", timeout=10)
+            bye = self.client.wait_request("BYE", timeout=30)
+            self.answer_to_ours = self.reinvite("", 2, method="BYE")
+            self.client.reply(bye, 200, "OK")
+        except Exception as e:  # reported by the test
+            self.error = e
+
+
+def test_a_bye_answered_after_the_far_ends_own_bye_crossed_it(pbx):
+    """BYEs that cross are both answered: the call ended properly, and the
+    200 to ours (which comes after nua ended the call on theirs) is its
+    bye_status, not "our BYE got no answer"."""
+    callee = CrossingByeCallee(pbx, CROSSING_BYE, pcmu_sdp)
+    callee.stream_tone(440)
+    try:
+        r = dial(pbx, "udp", CALLER, CROSSING_BYE, ["--duration", "1s", "--tone", "440", "--timeout", "5"])
+    finally:
+        callee.close()
+    assert callee.error is None, callee.error
+    assert callee.answer_to_ours.status == 200  # we answered the far end's BYE
+    assert r.code == 0, r
+    report = r.report()
+    assert report["bye_status"] == 200 and report["bye_reason"] == "OK", report
+    assert "our BYE got no answer" not in r.stderr and "never answered" not in r.stderr, r.stderr
 
 
 class SilentByeCallee:
