@@ -111,6 +111,43 @@ def test_answer_dtls_refuses_a_plain_offer(pbx):
     assert "--media-security dtls: the offer is RTP/AVP, not WebRTC media (UDP/TLS/RTP/SAVPF)" in callee.stderr
 
 
+# What the test PBX writes over the a=fingerprint of a call to 81NN / 82NN.
+FAKE_FINGERPRINT = "a=fingerprint:sha-256 " + ":".join(["00", "11", "22", "33", "44", "55", "66", "77", "88", "99",
+                                                        "AA", "BB", "CC", "DD", "EE", "FF"] * 2)
+MISMATCH = "DTLS: the peer's certificate does not match a=fingerprint"
+
+
+@pytest.mark.parametrize("prefix, changed", [("81", "offer"), ("82", "answer")])
+def test_a_fingerprint_changed_on_the_way_fails_the_call(pbx, prefix, changed):
+    """A man in the middle of the keys: the PBX replaces the fingerprint in
+    the offer (81NN) or in the answer (82NN). The side that meets a
+    certificate the SDP did not vouch for says so in one line; neither
+    side sends or plays a packet, and both fail the call as a media
+    failure."""
+    with start_answer(pbx, "udp", CALLEE, ["-v", "--calls", "1", "--tone", "1000", "--media-timeout", "3s"]) as callee:
+        r = dial(pbx, "udp", CALLER, prefix + CALLEE[1:],
+                 ["-v", "--duration", "20s", "--tone", "440", "--media-timeout", "3s", *DTLS])
+        code, callee_report = finish(callee)
+    # The PBX really changed the SDP it passed on.
+    receiver = callee.stderr if changed == "offer" else r.stderr
+    assert FAKE_FINGERPRINT in receiver, receiver
+    checker, other = (callee.stderr, r.stderr) if changed == "offer" else (r.stderr, callee.stderr)
+    assert checker.count(MISMATCH) == 1, checker
+    assert r.code == 10, r
+    assert code == 10, callee.stderr
+    report = r.report()
+    assert report["exit_reason"] == "media_failure"
+    assert report["timings"]["call_ms"] < 10000  # the handshake's failure ends it, not --duration
+    callee_call = callee_report["calls"][0]
+    for media in (report["media"], callee_call["media"]):
+        assert media["transport_error"].startswith("DTLS"), media
+        assert media["security"] == "dtls-srtp" and media["srtp_suite"] is None, media
+        assert media["packets_sent"] == 0 and media["packets_received"] == 0, media
+    checking_media = callee_call["media"] if changed == "offer" else report["media"]
+    assert checking_media["transport_error"] == MISMATCH
+    assert "DTLS" in other
+
+
 @pytest.fixture(scope="module")
 def gateway():
     """The test PBX in media gateway mode: rtpengine anchors every call's

@@ -73,6 +73,10 @@ Error MediaSession::set_webrtc_remote(const WebRtcRemote& remote) {
   if (!transport.ok()) return transport.error();
   if (Error e = s.webrtc->set_remote(transport->description); !e.ok()) return e;
   s.webrtc_remote_set = true;
+  // The profile both SDPs agreed, whether or not DTLS then gets keys (a
+  // failed handshake leaves srtp_suite empty and says why).
+  std::lock_guard lock(s.mu);
+  s.counters.security = "dtls-srtp";
   return {};
 }
 

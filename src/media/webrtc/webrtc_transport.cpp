@@ -217,7 +217,7 @@ WebRtcTransport::Progress WebRtcTransport::poll_connect(std::chrono::millisecond
       return p;
     }
     case dtls::DtlsState::failed:
-      return fail(Error::no_media("DTLS: " + m.dtls->failure()));
+      return fail(Error::no_media(m.dtls->failure()));  // a line of its own, "DTLS: ..."
     case dtls::DtlsState::closed:
       return fail(Error::no_media("DTLS: the far end closed before the handshake ended"));
     case dtls::DtlsState::handshaking:
