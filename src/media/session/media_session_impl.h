@@ -101,6 +101,7 @@ struct MediaSession::Impl {
   std::atomic<bool> webrtc_ready{false};  // the DTLS keys are in force: media may flow
   void poll_webrtc();
   void on_secure_datagram(std::span<const uint8_t> d);
+  std::vector<uint8_t> secure_buffer;  // on_secure_datagram's, ICE thread only
   // Sends over the ICE pair when WebRTC (true, also when it drops the
   // packet because the keys are not there yet); false for the sockets.
   bool send_secure(std::vector<uint8_t>& packet, bool rtp, size_t payload_bytes, const SocketAddress& to);

@@ -110,7 +110,8 @@ void MediaSession::Impl::poll_webrtc() {
 // SRTP say who it is from; there is no address to check it against.
 void MediaSession::Impl::on_secure_datagram(std::span<const uint8_t> d) {
   if (!running) return;
-  std::vector<uint8_t> data(d.begin(), d.end());
+  std::vector<uint8_t>& data = secure_buffer;  // the ICE thread's alone: no allocation per packet
+  data.assign(d.begin(), d.end());
   const bool rtcp = looks_like_rtcp(data);
   if (!unprotect(data, rtcp)) return;
   const Latch latch{nullptr, rtcp};
