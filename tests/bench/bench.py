@@ -17,11 +17,15 @@ A row is a module with
     targets(summaries)  -> [(text, met)], summaries keyed by (row, tool, variant)
 optionally RUNS and WARMUP (its default runs and warm-up runs per case) and
 notes(summaries) -> [text], and one entry in ROWS.  ctx has .pbx (a started
-TestPbx), .sip_call (path), .args (the command line) and .workdir (a temp
-directory for the run).
+TestPbx), .sip_call (path), .args (the command line), .workdir (a temp
+directory for the run) and .resources (a contextlib.ExitStack closed when
+the row's runs end, also when they fail: a case that needs a network
+namespace, a PBX or a browser of its own enters it there once and keeps it
+for all its runs).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -63,6 +67,7 @@ class Context:
         self.sip_call = sip_call
         self.args = args
         self.workdir = workdir
+        self.resources = None       # the current row's ExitStack (main())
 
 
 def sip_call_path():
@@ -196,9 +201,12 @@ def main(argv=None):
         for name in rows:
             module = ROWS[name]
             runs, warmup = meta["runs"][name]
-            cases = module.cases(ctx)
-            runnable = [c for c in cases if c.missing is None]
-            samples = run_cases(ctx, runnable, runs, warmup)
+            with contextlib.ExitStack() as resources:
+                ctx.resources = resources
+                cases = module.cases(ctx)
+                runnable = [c for c in cases if c.missing is None]
+                samples = run_cases(ctx, runnable, runs, warmup)
+            ctx.resources = None
             row_results = results_of(cases, samples)
             summaries = {(r.row, r.tool, r.variant): r.summary for r in row_results}
             results += row_results

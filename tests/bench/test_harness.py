@@ -3,6 +3,7 @@ rule that a failed tool never looks fast, and process measurement."""
 
 import array
 import os
+import subprocess
 import sys
 import types
 import wave
@@ -23,8 +24,8 @@ import row_media  # noqa: E402
 import row_register  # noqa: E402
 import row_scale  # noqa: E402
 import scale_calls  # noqa: E402
-from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, run_process, sample_of,  # noqa: E402
-                     start_process, summarize)
+from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, process_cpu_ms, run_process,  # noqa: E402
+                     rusage_cpu_ms, sample_of, start_process, summarize)
 
 
 @pytest.mark.parametrize("values,fraction,expected", [
@@ -391,3 +392,20 @@ def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
     assert met["dtls-srtp: CPU per call-second at most 10 % above plain RTP"] is False
     assert met["dtls-srtp call: peak RSS <= 12 MB"] is False
     assert not any(dict(row_secure.targets({})).values())
+
+
+def test_process_cpu_of_a_live_process_counts_what_it_used():
+    # burns 0.2 s of CPU, says so, then waits for its stdin to close
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time\nt = time.process_time()\n"
+                              "while time.process_time() - t < 0.2: pass\nprint(1, flush=True)\nsys.stdin.read()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"1\n"
+        used = process_cpu_ms(child.pid)
+        assert 200 <= used < 10000
+    finally:
+        child.stdin.close()
+        _, _, usage = os.wait4(child.pid, 0)
+        child.returncode = 0
+        child.stdout.close()
+    assert rusage_cpu_ms(usage) >= used
