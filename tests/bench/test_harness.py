@@ -23,6 +23,7 @@ import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
 import row_scale  # noqa: E402
+import row_secure  # noqa: E402
 import scale_calls  # noqa: E402
 from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, process_cpu_ms, run_process,  # noqa: E402
                      rusage_cpu_ms, sample_of, start_process, summarize)
@@ -379,8 +380,6 @@ def test_latency_target_is_one_way():
 
 
 def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
-    import row_secure
-
     def cpu(ms):
         return summarize([Sample(ms, 1, 10 * 1024)] * 5)
     summaries = {("secure CPU", "sip-call", "plain"): cpu(20.0),
@@ -392,6 +391,50 @@ def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
     assert met["dtls-srtp: CPU per call-second at most 10 % above plain RTP"] is False
     assert met["dtls-srtp call: peak RSS <= 12 MB"] is False
     assert not any(dict(row_secure.targets({})).values())
+
+
+# -- row 6: secure media ----------------------------------------------------------------
+
+
+def test_secure_row_has_sip_call_and_baresip_in_every_variant():
+    ctx = types.SimpleNamespace(sip_call="/nonexistent/sip-call")
+    cases = row_secure.cases(ctx)
+    found = {(c.tool, c.variant) for c in cases}
+    assert found == {(tool, v) for tool in ("sip-call", "baresip") for v in ("plain", "sdes-srtp", "dtls-srtp")}
+    users = [u for c in cases for u in (c.caller, c.callee)]
+    assert len(set(users)) == len(users)
+    assert all(c.missing for c in cases if c.tool == "sip-call")    # not built here
+
+
+BARESIP_SDES = "srtp: audio: SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)\n"
+BARESIP_DTLS = ("stream: mnat 'ice' connected: raddr 198.51.100.1:40786\n"
+                "dtls_srtp: verified SHA-256 fingerprint OK\n"
+                "dtls_srtp: ---> DTLS-SRTP complete (audio/RTP) Profile=AES_CM_128_HMAC_SHA1_80\n")
+
+
+@pytest.mark.parametrize("variant,log,ok", [
+    ("plain", "audio: Set audio encoder: PCMU 8000Hz 1ch\n", True),
+    ("plain", BARESIP_SDES, False),
+    ("sdes-srtp", BARESIP_SDES, True),
+    ("sdes-srtp", "", False),
+    ("sdes-srtp", BARESIP_SDES + "srtp: failed to decrypt RTP packet with 172 bytes (Bad message)\n", False),
+    # RTCP at the call's edges (baresip's own, before and after the keys) does not fail the call
+    ("sdes-srtp", BARESIP_SDES + "srtp: failed to decrypt RTCP packet with 16 bytes (Bad message)\n", True),
+    ("dtls-srtp", BARESIP_DTLS, True),
+    ("dtls-srtp", BARESIP_DTLS + "srtp: recv: failed to decrypt RTP-packet (Bad message)\n", False),
+    ("dtls-srtp", BARESIP_DTLS.replace("stream: mnat 'ice' connected", "ice: failed"), False),
+    ("dtls-srtp", BARESIP_DTLS.replace("verified", "no"), False),
+    ("dtls-srtp", BARESIP_SDES, False),
+])
+def test_baresip_media_security_is_read_from_its_log(variant, log, ok):
+    assert (row_secure.baresip_security_error(variant, log, "caller") is None) is ok
+
+
+def test_first_invite_time_is_the_earliest_receipt_of_a_call_with_a_200():
+    pbx = FakePbx([sip("request", 10.0004, auth=True), sip("request", 10.0000), sip("reply", 10.0052, 200)])
+    assert row_secure.first_invite_time(pbx, 0, "100", "101") == (10.0000, None)
+    _, error = row_secure.first_invite_time(FakePbx([sip("request", 1.0)]), 0, "100", "101")
+    assert "with a 200" in error
 
 
 def test_process_cpu_of_a_live_process_counts_what_it_used():
