@@ -168,11 +168,13 @@ def tool_versions(sip_call):
             return "not installed"
         lines = [ln.strip() for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
         return lines[0] if lines else "?"
-    jssip = "not installed"
-    pkg = os.path.join(HERE, "jssip", "node_modules", "jssip", "package.json")
-    if os.path.exists(pkg):
+    def npm_version(directory, package):
+        pkg = os.path.join(HERE, directory, "node_modules", package, "package.json")
+        if not os.path.exists(pkg):
+            return "not installed"
         with open(pkg) as f:
-            jssip = json.load(f)["version"]
+            return json.load(f)["version"]
+    jssip = npm_version("jssip", "jssip")
     return {
         "sip-call": first_line([sip_call, "--version"]),
         "sipsak": first_line(["sipsak", "--version"]),
@@ -180,6 +182,9 @@ def tool_versions(sip_call):
         "node": first_line(["node", "--version"]) + f", jssip {jssip}",
         "baresip": first_line(["dpkg-query", "-W", "-f", "${Version}", "baresip-core"]),
         "valgrind": first_line(["valgrind", "--version"]),
+        # the browser peer (tests/browser): Chromium with the page's own JsSIP
+        "chromium": first_line([row_secure.browser_peer.CHROMIUM, "--version"])
+        + f", jssip {npm_version(os.path.join(os.pardir, 'browser'), 'jssip')}",
     }
 
 

@@ -1,11 +1,14 @@
 """Row 6 of the benchmark (issue 12): what secure media costs, one call on
 loopback through the test PBX (which leaves SDP alone), over udp with
-PCMU, in three variants, each by sip-call and by baresip side by side:
+PCMU, in three variants, each by sip-call and by baresip side by side,
+and WebRTC media with a browser:
 
   plain       sip-call --media-security none   baresip without mediaenc    RTP/AVP
   sdes-srtp   sip-call --media-security sdes   baresip mediaenc=srtp-mand  SRTP keyed in the SDP
   dtls-srtp   sip-call --media-security dtls   baresip mediaenc=dtls_srtp  ICE + DTLS-SRTP
                                                medianat=ice
+  dtls-srtp to browser   sip-call dial --media-security dtls -> Chromium + JsSIP (answers)
+  browser pair           Chromium + JsSIP -> Chromium + JsSIP (rows of their own, below)
 
 sip-call: `dial` -> `answer` (fresh processes per call, as in the other
 rows).  Set-up, from the caller's own report, is its first INVITE to the
@@ -53,6 +56,23 @@ process to the next and would not cancel out.  Peak RSS of the caller,
 the larger of the two calls: sip-call under GNU time (%M), baresip's
 VmHWM from /proc just before it is stopped.
 
+The browser (tests/browser: Debian's Chromium, JsSIP on wss, driven by
+puppeteer-core) runs only in a network namespace with nothing but lo,
+with a test PBX of its own there; both browsers (1410 calls, 1411
+answers) are started and registered once for the row's runs.
+  - sip-call -> browser: sip-call dials over udp from inside the
+    namespace; the same figures as sip-call's cases, from its report
+    (the browser's answer, ICE gathering included, is in the set-up).
+  - browser pair: the caller page's performance.now() just before JsSIP's
+    call() to its RTCPeerConnection's first iceConnectionState
+    "connected" ("secure ICE connected") and first connectionState
+    "connected", ICE and DTLS ("secure DTLS connected").  Not INVITE to
+    first audio: the page sees no packet (getStats counts, but polling
+    it would be the figure's resolution), so these rows are the browser
+    pair's own.  Includes getUserMedia, ICE gathering, the INVITE and
+    the far browser's answer.  No CPU or RSS: Chromium is a dozen
+    processes shared by every call of the row.
+
 Every run is checked: sip-call's processes exit 0 and the caller's report
 shows the intended media.security; both baresips encoded PCMU, saw audio
 arrive (CALL_RTPESTAB), logged the intended security (srtp: "SRTP is
@@ -60,25 +80,38 @@ Enabled"; dtls_srtp: the fingerprint verified, "DTLS-SRTP complete" and
 ICE connected; plain: neither) and no RTP packet that failed to decrypt
 (baresip's own RTCP at the edges of a call, before the far end's keys
 and after its hang-up, fails now and then and is not counted), the
-caller's call lasted at least 90 % of its length; no user is registered
-afterwards.
+caller's call lasted at least 90 % of its length; with a browser, its
+call was confirmed with UDP/TLS/RTP/SAVPF and a fingerprint both ways,
+it heard the other side's tone, and it ended by the far end's hang-up,
+and sip-call's report shows PCMU, DTLS-SRTP and no unauthenticated
+packet; no sip-call or baresip user is registered afterwards (the
+browsers stay registered for the row's runs).
 
 Targets (issue 12, sip-call's): SRTP adds at most 10 % CPU per
 call-second, a DTLS-SRTP call stays within 12 MB."""
 
 import os
 import re
+import shutil
+import sys
 
-from calls import baresip_missing, baresip_pair, bindings_gone, encoder_error, sip_call_call, sip_call_missing
-from measure import Sample, failed, peak_rss_kb, process_cpu_ms, rusage_cpu_ms
+from calls import (account_args, baresip_missing, baresip_pair, bindings_gone, encoder_error, sip_call_call,
+                   sip_call_env, sip_call_missing)
+from measure import Sample, failed, peak_rss_kb, process_cpu_ms, rusage_cpu_ms, start_process
 from netns import NetNamespace
+from peerproc import PeerError
 from targets import check, summary_of
 from testpbx import TestPbx
 from tones import write_tone_wav
 
+BROWSER_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "browser"))
+sys.path.insert(0, BROWSER_DIR)
+import browser_peer  # noqa: E402  (tests/browser: Chromium + JsSIP)
 
 SETUP_ROW, CPU_ROW = "secure set-up", "secure CPU"
 METRICS = [(SETUP_ROW, "ms"), (CPU_ROW, "ms/s")]
+ICE_ROW, DTLS_ROW = "secure ICE connected", "secure DTLS connected"
+BROWSER_METRICS = [(ICE_ROW, "ms"), (DTLS_ROW, "ms")]
 SHORT_SECONDS, LONG_SECONDS = 2, 7
 RUNS = 5
 WARMUP = 1
@@ -297,6 +330,188 @@ def _netns_missing():
     return None
 
 
+# -- the browser (Chromium + JsSIP, tests/browser) ------------------------------------
+
+BROWSER_CALLER, BROWSER_CALLEE, SIP_CALL_TO_BROWSER = "1410", "1411", "1412"
+BROWSER_CALLER_HZ, BROWSER_CALLEE_HZ = 1000, 1500    # sip-call's caller plays 440 Hz
+TONE_TOLERANCE_HZ = 15
+
+
+def browser_missing():
+    """None when the browser peer can run here, else why not."""
+    if os.geteuid() != 0:
+        return "needs root (the browser runs only in a network namespace)"
+    if not os.access(browser_peer.CHROMIUM, os.X_OK):
+        return f"chromium not installed ({browser_peer.CHROMIUM}; apt-get install chromium)"
+    if not shutil.which(browser_peer.NODE):
+        return "node not installed (tests/bench/setup.sh)"
+    if not shutil.which("certutil"):
+        return "certutil not installed (apt-get install libnss3-tools)"
+    for module in ("jssip", "puppeteer-core", "esbuild"):
+        if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", module)):
+            return f"{module} missing: run `npm ci` in tests/browser"
+    return None
+
+
+class BrowserNet:
+    """A namespace with nothing but lo, a test PBX in it and two registered
+    browsers (BROWSER_CALLER, BROWSER_CALLEE), shared by the browser cases
+    and kept for the row's runs in ctx.resources (stopped and removed when
+    the row ends, also on failure); made again if anything of it died."""
+
+    def __init__(self):
+        self._parts = None
+
+    def get(self, ctx):
+        """(namespace, pbx, caller browser, callee browser)."""
+        if self._parts is not None:
+            _, pbx, a, b = self._parts
+            if pbx.running() and a.running() and b.running():
+                return self._parts
+        ns = ctx.resources.enter_context(NetNamespace())
+        pbx = ctx.resources.enter_context(ns.started(TestPbx()))
+        browsers = []
+        for ext, hz in ((BROWSER_CALLER, BROWSER_CALLER_HZ), (BROWSER_CALLEE, BROWSER_CALLEE_HZ)):
+            browser = ctx.resources.enter_context(browser_peer.BrowserPeer(pbx, ext, ns, tone_hz=hz))
+            browser.register()
+            pbx.wait_for_bindings(ext, 1)
+            browsers.append(browser)
+        self._parts = (ns, pbx, *browsers)
+        return self._parts
+
+
+def heard_error(browser, hz, who):
+    """None when the browser hears a tone of hz now, else why not."""
+    m = browser.heard(500)
+    if abs(m["frequency_hz"] - hz) >= TONE_TOLERANCE_HZ or m["level_dbfs"] <= -40 or m["tone_share"] <= 0.8:
+        return f"{who} did not hear {hz} Hz: {m}"
+    return None
+
+
+def webrtc_sdp_error(call, who):
+    """None when a browser call's SDP both ways is WebRTC media (DTLS-SRTP:
+    UDP/TLS/RTP/SAVPF with a fingerprint), else why not."""
+    for side in ("local_sdp", "remote_sdp"):
+        sdp = call.get(side) or ""
+        if "UDP/TLS/RTP/SAVPF" not in sdp or "a=fingerprint:" not in sdp:
+            return f"{who}: the {side.split('_')[0]} SDP is not DTLS-SRTP"
+    return None
+
+
+def wait_new_call(browser, before, timeout=15.0):
+    """The browser's call after its first `before` ones (its last call is
+    the previous run's until the new INVITE arrives), once confirmed; one
+    that ended or failed first raises PeerError."""
+    def confirmed(state):
+        if len(state["calls"]) <= before:
+            return False
+        call = state["calls"][before]
+        if call["status"] in ("ended", "failed"):
+            raise PeerError(f"the browser's call {call['status']} ({call['originator']}, {call['status_code'] or ''} "
+                            f"{call['cause']}) before it was confirmed")
+        return call["status"] == "confirmed"
+    return browser.wait_until(confirmed, timeout, what="a new call confirmed")["calls"][before]
+
+
+def _ended_error(browser, who):
+    """Waits for the browser's last call to end; None when the far end hung up."""
+    ended = browser.wait_call(("ended", "failed"), timeout=10.0)
+    if ended["status"] != "ended" or ended["originator"] != "remote":
+        return f"{who}'s call {ended['status']} ({ended['originator']}, {ended['cause']})"
+    return None
+
+
+class SipCallToBrowserCase(SipCallCase):
+    """sip-call dial --media-security dtls (udp) -> a browser that answers
+    (wss), in the browser's namespace: the same figures as sip-call's own
+    cases, from the caller's report."""
+
+    def __init__(self, net, missing):
+        super().__init__("dtls-srtp to browser", "dtls", "dtls-srtp", (SIP_CALL_TO_BROWSER, BROWSER_CALLEE),
+                         missing)
+        self.net = net
+
+    def call(self, ctx, seconds):
+        ns, pbx, _, callee = self.net.get(ctx)
+        before = len(callee.state()["calls"])
+        callee.answer_next()
+        with ns.entered():
+            dial = start_process([ctx.sip_call, *account_args(ctx, self.caller, pbx=pbx), "--json", "dial",
+                                  self.callee, "--no-playback", "--duration", f"{seconds}s", "--tone", "440",
+                                  "--codecs", CODEC, "--media-security", self.mode],
+                                 env=sip_call_env(ctx, self.caller, pbx=pbx))
+        try:
+            answered = wait_new_call(callee, before)
+            callee.wait_heard()
+            error = webrtc_sdp_error(answered, "the browser") or heard_error(callee, 440, "the browser")
+            run = dial.wait(timeout=seconds + 30)
+        except BaseException:
+            dial.kill()
+            dial.wait()
+            raise
+        report = run.report() or {}
+        media = report.get("media") or {}
+        error = (run.failure() or error or _ended_error(callee, "the browser")
+                 or bindings_gone(pbx, (self.caller,)))
+        if error is None and media.get("security") != self.security:
+            error = f"the call's media.security was {media.get('security')}, not {self.security}"
+        if error is None and media.get("codec") != CODEC:
+            error = f"the call's codec was {media.get('codec')}, not {CODEC}"
+        if error is None and (not media.get("packets_received") or media.get("packets_unauthenticated")):
+            error = (f"sip-call received {media.get('packets_received')} packets, "
+                     f"{media.get('packets_unauthenticated')} unauthenticated")
+        return (None, error) if error is not None else (run, report)
+
+
+def browser_setup_ms(call):
+    """(ms from the JsSIP call() to ICE connected, ms to connected (ICE and
+    DTLS)) of a browser's outgoing call, from the page's performance.now()
+    stamps, or None where it has none."""
+    def since_dial(key):
+        if call.get("dial_ms") is None or call.get(key) is None:
+            return None
+        return call[key] - call["dial_ms"]
+    return since_dial("ice_connected_ms"), since_dial("connected_ms")
+
+
+class BrowserPairCase:
+    """browser -> browser (JsSIP in Chromium, DTLS-SRTP, wss to the PBX, ICE
+    on the namespace's 127.0.0.1): from the caller's JsSIP call() to its
+    RTCPeerConnection's iceConnectionState connected, and to its
+    connectionState connected (ICE and DTLS), by the page's clock."""
+    tool = "browser"
+    variant = "dtls-srtp"
+    metrics = BROWSER_METRICS
+
+    def __init__(self, net, missing):
+        self.net = net
+        self.missing = missing
+
+    def run_once(self, ctx):
+        _, pbx, a, b = self.net.get(ctx)
+        before = len(b.state()["calls"])
+        b.answer_next()
+        a.call(b.ext)
+        try:
+            call = a.wait_call("confirmed", timeout=15.0)
+            wait_new_call(b, before)
+            call = a.wait_until(lambda s: s["calls"][-1]["connected_ms"] is not None, timeout=10.0,
+                                what="the caller's connectionState connected")["calls"][-1]
+            a.wait_heard()
+            b.wait_heard()
+            error = (webrtc_sdp_error(call, "the caller") or heard_error(a, BROWSER_CALLEE_HZ, "the caller")
+                     or heard_error(b, BROWSER_CALLER_HZ, "the callee"))
+        finally:
+            a.hangup()
+        error = error or _ended_error(b, "the callee")
+        ice_ms, dtls_ms = browser_setup_ms(call)
+        if error is None and ice_ms is None:
+            error = "the caller's page has no ICE connected time"
+        if error is not None:
+            return {row: failed(error) for row, _ in BROWSER_METRICS}
+        return {ICE_ROW: Sample(value=ice_ms), DTLS_ROW: Sample(value=dtls_ms)}
+
+
 # -- the row ----------------------------------------------------------------------
 
 
@@ -308,6 +523,10 @@ def cases(ctx):
     for i, (variant, mediaenc, medianat) in enumerate(BARESIP_VARIANTS):
         missing = baresip_missing() or (_netns_missing() if medianat else None)
         out.append(BaresipCase(variant, mediaenc, medianat, (str(1400 + 2 * i), str(1401 + 2 * i)), missing))
+    net = BrowserNet()
+    missing = browser_missing()
+    out.append(SipCallToBrowserCase(net, sip_call_missing(ctx) or missing))
+    out.append(BrowserPairCase(net, missing))
     return out
 
 

@@ -396,14 +396,37 @@ def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
 # -- row 6: secure media ----------------------------------------------------------------
 
 
-def test_secure_row_has_sip_call_and_baresip_in_every_variant():
+def test_secure_row_has_sip_call_and_its_peers_in_every_variant():
     ctx = types.SimpleNamespace(sip_call="/nonexistent/sip-call")
     cases = row_secure.cases(ctx)
     found = {(c.tool, c.variant) for c in cases}
-    assert found == {(tool, v) for tool in ("sip-call", "baresip") for v in ("plain", "sdes-srtp", "dtls-srtp")}
-    users = [u for c in cases for u in (c.caller, c.callee)]
+    assert found == {(tool, v) for tool in ("sip-call", "baresip") for v in ("plain", "sdes-srtp", "dtls-srtp")} | {
+        ("sip-call", "dtls-srtp to browser"), ("browser", "dtls-srtp")}
+    # the browser pair has rows of its own: its figures are not INVITE to audio
+    assert {row for c in cases if c.tool == "browser" for row, _ in c.metrics} == {row_secure.ICE_ROW,
+                                                                                  row_secure.DTLS_ROW}
+    users = [u for c in cases if c.tool != "browser" for u in (c.caller, c.callee)]
     assert len(set(users)) == len(users)
     assert all(c.missing for c in cases if c.tool == "sip-call")    # not built here
+
+
+def test_browser_set_up_runs_from_the_call_to_the_connection():
+    call = {"dial_ms": 1000.5, "ice_connected_ms": 1180.5, "connected_ms": 1201.0}
+    assert row_secure.browser_setup_ms(call) == (180.0, 200.5)
+    assert row_secure.browser_setup_ms(dict(call, connected_ms=None)) == (180.0, None)
+    assert row_secure.browser_setup_ms(dict(call, dial_ms=None)) == (None, None)
+
+
+def test_browser_sdp_must_be_dtls_srtp_both_ways():
+    webrtc = "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=fingerprint:sha-256 AB:CD\r\n"
+    assert row_secure.webrtc_sdp_error({"local_sdp": webrtc, "remote_sdp": webrtc}, "x") is None
+    assert "remote" in row_secure.webrtc_sdp_error({"local_sdp": webrtc, "remote_sdp": "m=audio 9 RTP/AVP 0"}, "x")
+
+
+def test_cpu_per_extra_second_of_call():
+    assert row_secure.cpu_per_extra_second(100.0, 150.0, 2000, 7000) == (10.0, None)
+    value, error = row_secure.cpu_per_extra_second(100.0, 150.0, 2000, 2500)
+    assert value is None and "0.5 s more" in error
 
 
 BARESIP_SDES = "srtp: audio: SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)\n"
