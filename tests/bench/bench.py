@@ -17,11 +17,15 @@ A row is a module with
     targets(summaries)  -> [(text, met)], summaries keyed by (row, tool, variant)
 optionally RUNS and WARMUP (its default runs and warm-up runs per case) and
 notes(summaries) -> [text], and one entry in ROWS.  ctx has .pbx (a started
-TestPbx), .sip_call (path), .args (the command line) and .workdir (a temp
-directory for the run).
+TestPbx), .sip_call (path), .args (the command line), .workdir (a temp
+directory for the run) and .resources (a contextlib.ExitStack closed when
+the row's runs end, also when they fail: a case that needs a network
+namespace, a PBX or a browser of its own enters it there once and keeps it
+for all its runs).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -63,6 +67,7 @@ class Context:
         self.sip_call = sip_call
         self.args = args
         self.workdir = workdir
+        self.resources = None       # the current row's ExitStack (main())
 
 
 def sip_call_path():
@@ -163,11 +168,13 @@ def tool_versions(sip_call):
             return "not installed"
         lines = [ln.strip() for ln in (r.stdout + r.stderr).splitlines() if ln.strip()]
         return lines[0] if lines else "?"
-    jssip = "not installed"
-    pkg = os.path.join(HERE, "jssip", "node_modules", "jssip", "package.json")
-    if os.path.exists(pkg):
+    def npm_version(directory, package):
+        pkg = os.path.join(HERE, directory, "node_modules", package, "package.json")
+        if not os.path.exists(pkg):
+            return "not installed"
         with open(pkg) as f:
-            jssip = json.load(f)["version"]
+            return json.load(f)["version"]
+    jssip = npm_version("jssip", "jssip")
     return {
         "sip-call": first_line([sip_call, "--version"]),
         "sipsak": first_line(["sipsak", "--version"]),
@@ -175,6 +182,9 @@ def tool_versions(sip_call):
         "node": first_line(["node", "--version"]) + f", jssip {jssip}",
         "baresip": first_line(["dpkg-query", "-W", "-f", "${Version}", "baresip-core"]),
         "valgrind": first_line(["valgrind", "--version"]),
+        # the browser peer (tests/browser): Chromium with the page's own JsSIP
+        "chromium": first_line([row_secure.browser_peer.CHROMIUM, "--version"])
+        + f", jssip {npm_version(os.path.join(os.pardir, 'browser'), 'jssip')}",
     }
 
 
@@ -196,9 +206,12 @@ def main(argv=None):
         for name in rows:
             module = ROWS[name]
             runs, warmup = meta["runs"][name]
-            cases = module.cases(ctx)
-            runnable = [c for c in cases if c.missing is None]
-            samples = run_cases(ctx, runnable, runs, warmup)
+            with contextlib.ExitStack() as resources:
+                ctx.resources = resources
+                cases = module.cases(ctx)
+                runnable = [c for c in cases if c.missing is None]
+                samples = run_cases(ctx, runnable, runs, warmup)
+            ctx.resources = None
             row_results = results_of(cases, samples)
             summaries = {(r.row, r.tool, r.variant): r.summary for r in row_results}
             results += row_results

@@ -18,13 +18,14 @@ REGISTER_TIMEOUT = 10.0     # [s] for a callee to show up in the registrar
 UNREGISTER_TIMEOUT = 5.0    # [s] for the bindings to go after a run
 
 
-def account_args(ctx, user, transport="udp"):
-    return ["--server", ctx.pbx.url(transport), "--user", user, "--domain", ctx.pbx.domain,
-            "--ca-file", ctx.pbx.ca_file]
+def account_args(ctx, user, transport="udp", pbx=None):
+    """sip-call's account options for user on pbx (default: ctx.pbx)."""
+    pbx = pbx or ctx.pbx
+    return ["--server", pbx.url(transport), "--user", user, "--domain", pbx.domain, "--ca-file", pbx.ca_file]
 
 
-def sip_call_env(ctx, user, extra=None):
-    env = dict(os.environ, SIP_CALL_PASSWORD=ctx.pbx.password(user))
+def sip_call_env(ctx, user, extra=None, pbx=None):
+    env = dict(os.environ, SIP_CALL_PASSWORD=(pbx or ctx.pbx).password(user))
     env.update(extra or {})
     return env
 
@@ -123,15 +124,24 @@ def encoder_error(peers, codec):
 
 
 @contextlib.contextmanager
-def baresip_pair(ctx, caller, callee, codec, caller_wav=None, callee_wav=None, extra_config=None):
+def baresip_pair(ctx, caller, callee, codec, caller_wav=None, callee_wav=None, extra_config=None, pbx=None,
+                 netns=None, **peer_args):
     """Two registered baresip peers (caller, callee) offering only `codec`
     (a name of BaresipPeer's or baresip's own, e.g. "opus/48000/1"),
     without recordings or SIP trace (costs sip-call does not pay), sending
-    caller_wav/callee_wav (default: tones).  Both are stopped on leaving;
-    the block should then check bindings_gone() and encoder_error()."""
-    common = dict(codecs=[codec], record=False, sip_trace=False, extra_config=extra_config)
-    with BaresipPeer(ctx.pbx, caller, tone_hz=440, source_wav=caller_wav, **common) as a, \
-            BaresipPeer(ctx.pbx, callee, tone_hz=1000, source_wav=callee_wav, **common) as b:
+    caller_wav/callee_wav (default: tones).  pbx: the PBX they register
+    on (default ctx.pbx); netns: a NetNamespace both are started in (the
+    PBX must live there too); peer_args: more BaresipPeer arguments
+    (mediaenc, medianat, rtcp_mux).  Both are stopped on leaving; the
+    block should then check bindings_gone() and encoder_error()."""
+    pbx = pbx or ctx.pbx
+    common = dict(codecs=[codec], record=False, sip_trace=False, extra_config=extra_config, **peer_args)
+    with contextlib.ExitStack() as stack:
+        peers = []
+        for user, tone_hz, wav in ((caller, 440, caller_wav), (callee, 1000, callee_wav)):
+            peer = BaresipPeer(pbx, user, tone_hz=tone_hz, source_wav=wav, **common)
+            peers.append(stack.enter_context(netns.started(peer) if netns else peer))
+        a, b = peers
         a.wait_registered()
         b.wait_registered()
         yield a, b

@@ -3,6 +3,7 @@ CPU (os.wait4's rusage) and peak RSS (GNU time) of the child, the peak RSS
 of a process someone else started (/proc), and the statistics the table
 prints.  Stdlib and /usr/bin/time only."""
 
+import ctypes
 import json
 import math
 import os
@@ -141,6 +142,19 @@ def peak_rss_kb(pid):
 def vm_rss_kb(pid):
     """The resident memory of a live process now (VmRSS, KiB)."""
     return _status_kb(pid, "VmRSS")
+
+
+def process_cpu_ms(pid):
+    """The CPU time (user + system, every thread, those gone included) a
+    live process has used so far, in ms: its POSIX CPU-time clock
+    (clock_getcpuclockid), nanosecond-exact, the same account wait4's
+    rusage sums up at its exit.  For a cost counted from a moment after
+    start-up."""
+    clock = ctypes.c_int()
+    err = ctypes.CDLL(None).clock_getcpuclockid(pid, ctypes.byref(clock))
+    if err != 0:
+        raise OSError(err, f"clock_getcpuclockid({pid}): {os.strerror(err)}")
+    return time.clock_gettime(clock.value) * 1000.0
 
 
 def rusage_cpu_ms(rusage):

@@ -3,6 +3,7 @@ rule that a failed tool never looks fast, and process measurement."""
 
 import array
 import os
+import subprocess
 import sys
 import types
 import wave
@@ -22,9 +23,10 @@ import row_latency  # noqa: E402
 import row_media  # noqa: E402
 import row_register  # noqa: E402
 import row_scale  # noqa: E402
+import row_secure  # noqa: E402
 import scale_calls  # noqa: E402
-from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, run_process, sample_of,  # noqa: E402
-                     start_process, summarize)
+from measure import (GNU_TIME, Sample, failed, peak_rss_kb, percentile, process_cpu_ms, run_process,  # noqa: E402
+                     rusage_cpu_ms, sample_of, start_process, summarize)
 
 
 @pytest.mark.parametrize("values,fraction,expected", [
@@ -378,8 +380,6 @@ def test_latency_target_is_one_way():
 
 
 def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
-    import row_secure
-
     def cpu(ms):
         return summarize([Sample(ms, 1, 10 * 1024)] * 5)
     summaries = {("secure CPU", "sip-call", "plain"): cpu(20.0),
@@ -391,3 +391,87 @@ def test_secure_targets_compare_with_plain_rtp_and_need_their_figures():
     assert met["dtls-srtp: CPU per call-second at most 10 % above plain RTP"] is False
     assert met["dtls-srtp call: peak RSS <= 12 MB"] is False
     assert not any(dict(row_secure.targets({})).values())
+
+
+# -- row 6: secure media ----------------------------------------------------------------
+
+
+def test_secure_row_has_sip_call_and_its_peers_in_every_variant():
+    ctx = types.SimpleNamespace(sip_call="/nonexistent/sip-call")
+    cases = row_secure.cases(ctx)
+    found = {(c.tool, c.variant) for c in cases}
+    assert found == {(tool, v) for tool in ("sip-call", "baresip") for v in ("plain", "sdes-srtp", "dtls-srtp")} | {
+        ("sip-call", "dtls-srtp to browser"), ("browser", "dtls-srtp")}
+    # the browser pair has rows of its own: its figures are not INVITE to audio
+    assert {row for c in cases if c.tool == "browser" for row, _ in c.metrics} == {row_secure.ICE_ROW,
+                                                                                  row_secure.DTLS_ROW}
+    users = [u for c in cases if c.tool != "browser" for u in (c.caller, c.callee)]
+    assert len(set(users)) == len(users)
+    assert all(c.missing for c in cases if c.tool == "sip-call")    # not built here
+
+
+def test_browser_set_up_runs_from_the_call_to_the_connection():
+    call = {"dial_ms": 1000.5, "ice_connected_ms": 1180.5, "connected_ms": 1201.0}
+    assert row_secure.browser_setup_ms(call) == (180.0, 200.5)
+    assert row_secure.browser_setup_ms(dict(call, connected_ms=None)) == (180.0, None)
+    assert row_secure.browser_setup_ms(dict(call, dial_ms=None)) == (None, None)
+
+
+def test_browser_sdp_must_be_dtls_srtp_both_ways():
+    webrtc = "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=fingerprint:sha-256 AB:CD\r\n"
+    assert row_secure.webrtc_sdp_error({"local_sdp": webrtc, "remote_sdp": webrtc}, "x") is None
+    assert "remote" in row_secure.webrtc_sdp_error({"local_sdp": webrtc, "remote_sdp": "m=audio 9 RTP/AVP 0"}, "x")
+
+
+def test_cpu_per_extra_second_of_call():
+    assert row_secure.cpu_per_extra_second(100.0, 150.0, 2000, 7000) == (10.0, None)
+    value, error = row_secure.cpu_per_extra_second(100.0, 150.0, 2000, 2500)
+    assert value is None and "0.5 s more" in error
+
+
+BARESIP_SDES = "srtp: audio: SRTP is Enabled (cryptosuite=AES_CM_128_HMAC_SHA1_80)\n"
+BARESIP_DTLS = ("stream: mnat 'ice' connected: raddr 198.51.100.1:40786\n"
+                "dtls_srtp: verified SHA-256 fingerprint OK\n"
+                "dtls_srtp: ---> DTLS-SRTP complete (audio/RTP) Profile=AES_CM_128_HMAC_SHA1_80\n")
+
+
+@pytest.mark.parametrize("variant,log,ok", [
+    ("plain", "audio: Set audio encoder: PCMU 8000Hz 1ch\n", True),
+    ("plain", BARESIP_SDES, False),
+    ("sdes-srtp", BARESIP_SDES, True),
+    ("sdes-srtp", "", False),
+    ("sdes-srtp", BARESIP_SDES + "srtp: failed to decrypt RTP packet with 172 bytes (Bad message)\n", False),
+    # RTCP at the call's edges (baresip's own, before and after the keys) does not fail the call
+    ("sdes-srtp", BARESIP_SDES + "srtp: failed to decrypt RTCP packet with 16 bytes (Bad message)\n", True),
+    ("dtls-srtp", BARESIP_DTLS, True),
+    ("dtls-srtp", BARESIP_DTLS + "srtp: recv: failed to decrypt RTP-packet (Bad message)\n", False),
+    ("dtls-srtp", BARESIP_DTLS.replace("stream: mnat 'ice' connected", "ice: failed"), False),
+    ("dtls-srtp", BARESIP_DTLS.replace("verified", "no"), False),
+    ("dtls-srtp", BARESIP_SDES, False),
+])
+def test_baresip_media_security_is_read_from_its_log(variant, log, ok):
+    assert (row_secure.baresip_security_error(variant, log, "caller") is None) is ok
+
+
+def test_first_invite_time_is_the_earliest_receipt_of_a_call_with_a_200():
+    pbx = FakePbx([sip("request", 10.0004, auth=True), sip("request", 10.0000), sip("reply", 10.0052, 200)])
+    assert row_secure.first_invite_time(pbx, 0, "100", "101") == (10.0000, None)
+    _, error = row_secure.first_invite_time(FakePbx([sip("request", 1.0)]), 0, "100", "101")
+    assert "with a 200" in error
+
+
+def test_process_cpu_of_a_live_process_counts_what_it_used():
+    # burns 0.2 s of CPU, says so, then waits for its stdin to close
+    child = subprocess.Popen([sys.executable, "-c", "import sys, time\nt = time.process_time()\n"
+                              "while time.process_time() - t < 0.2: pass\nprint(1, flush=True)\nsys.stdin.read()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"1\n"
+        used = process_cpu_ms(child.pid)
+        assert 200 <= used < 10000
+    finally:
+        child.stdin.close()
+        _, _, usage = os.wait4(child.pid, 0)
+        child.returncode = 0
+        child.stdout.close()
+    assert rusage_cpu_ms(usage) >= used

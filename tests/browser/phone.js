@@ -21,6 +21,9 @@ function record(session, direction) {
     index: calls.length, direction, status: 'new', started_ms: now(),
     local_sdp: null, remote_sdp: null, originator: null, cause: null, status_code: null,
     reason: null, ice_state: null, connection_state: null, confirmed_ms: null, ended_ms: null,
+    // performance.now() just before ua.call() (outgoing calls), and when the
+    // RTCPeerConnection first reported ICE connected and connected (ICE + DTLS)
+    dial_ms: null, ice_connected_ms: null, connected_ms: null,
     session, remote_stream: null, analyser: null,
   };
   calls.push(call);
@@ -52,8 +55,16 @@ function hookConnection(call, pc) {
   if (hooked.has(pc)) return;
   hooked.add(pc);
   call.pc = pc;
-  pc.addEventListener('iceconnectionstatechange', () => { call.ice_state = pc.iceConnectionState; });
-  pc.addEventListener('connectionstatechange', () => { call.connection_state = pc.connectionState; });
+  pc.addEventListener('iceconnectionstatechange', () => {
+    call.ice_state = pc.iceConnectionState;
+    if (call.ice_connected_ms === null && (call.ice_state === 'connected' || call.ice_state === 'completed')) {
+      call.ice_connected_ms = performance.now();
+    }
+  });
+  pc.addEventListener('connectionstatechange', () => {
+    call.connection_state = pc.connectionState;
+    if (call.connected_ms === null && call.connection_state === 'connected') call.connected_ms = performance.now();
+  });
   pc.addEventListener('track', (e) => {
     if (e.track.kind !== 'audio') return;
     const stream = e.streams[0] || new MediaStream([e.track]);
@@ -130,8 +141,10 @@ function register(account) {
 // Starts a call to target (a SIP URI); returns its index at once.
 function call(target) {
   if (!ua) throw new Error('not registered');
+  const dialMs = performance.now();
   const session = ua.call(target, mediaOptions());
   const c = calls.find((x) => x.session === session) || record(session, 'outgoing');
+  c.dial_ms = dialMs;
   return c.index;
 }
 
@@ -152,7 +165,8 @@ function hangup(index) {
 function describe(c) {
   const out = {};
   for (const k of ['index', 'direction', 'status', 'started_ms', 'confirmed_ms', 'ended_ms', 'originator',
-    'cause', 'status_code', 'reason', 'ice_state', 'connection_state', 'local_sdp', 'remote_sdp']) out[k] = c[k];
+    'cause', 'status_code', 'reason', 'ice_state', 'connection_state', 'dial_ms', 'ice_connected_ms',
+    'connected_ms', 'local_sdp', 'remote_sdp']) out[k] = c[k];
   out.has_remote_audio = !!c.analyser;
   return out;
 }

@@ -35,10 +35,22 @@ class ControlConnection:
         self.sock.close()
         self._thread.join(5)
 
+    def _quickack(self):
+        """ACK what baresip sends at once.  ctrl_tcp writes each event as a
+        small segment with Nagle on: a second one waits for the ACK of the
+        first, which Linux delays up to 40 ms, and the event's time would be
+        that late.  The kernel leaves quick-ACK mode by itself, so this is
+        set again after every receive and send."""
+        try:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        except OSError:
+            pass
+
     def _read_loop(self):
         buf = b""
         try:
             while True:
+                self._quickack()
                 data = self.sock.recv(65536)
                 if not data:
                     break
@@ -62,6 +74,9 @@ class ControlConnection:
                 self._responses[msg.get("token")] = msg
             elif msg.get("event"):
                 msg["time"] = time.monotonic()
+                # the same moment on the clock of the PBX's log ($TV), for
+                # delays from a message the PBX received to an event
+                msg["wall_time"] = time.time()
                 self.events.append(msg)
             self._cond.notify_all()
 
@@ -76,6 +91,7 @@ class ControlConnection:
                 msg["params"] = str(params)
             data = json.dumps(msg).encode()
             self.sock.sendall(b"%d:%s," % (len(data), data))
+            self._quickack()
         with self._cond:
             if not self._cond.wait_for(lambda: token in self._responses or self._closed, timeout):
                 raise PeerError("baresip: no response to %r within %.1f s" % (command, timeout))
