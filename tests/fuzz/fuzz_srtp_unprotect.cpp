@@ -1,5 +1,5 @@
 // SRTP and SRTCP packets from the network into a keyed session
-// (media/srtp/srtp_session.h): libsrtp and our checks around it must take
+// (media/srtp/srtp_session.h): our transforms must take
 // any bytes without a crash or a read past the packet. Packets the peer's
 // session protected must come through unchanged; a changed bit in one must
 // not. RTP only while the receiver has seen every RTP packet the peer

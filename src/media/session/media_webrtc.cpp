@@ -30,7 +30,6 @@ std::vector<webrtc::SdpAttribute> to_sdp(const std::vector<TransportAttribute>& 
 Error MediaSession::prepare_webrtc(bool offerer) {
   Impl& s = *impl_;
   if (s.webrtc) return {};
-  prepare_srtp_soon();  // DTLS's keys will need libsrtp: set it up while ICE and DTLS run
   webrtc::WebRtcOptions o;
   o.offerer = offerer;
   // libnice leaves loopback out when it enumerates interfaces itself.

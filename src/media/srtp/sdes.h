@@ -9,17 +9,16 @@
 //   keys mid-stream, which no peer of ours does; refused.
 // - MKI: accepted on the peer's key when it is 1 to 4 bytes (RFC 4568 allows
 //   128). Some phones and SBCs send "|1:1" or "|1:4" on every offer (Asterisk
-//   learnt to accept them for that reason), and libsrtp handles an MKI on
-//   receipt; longer ones exist in no deployment we know. Not with
-//   AES_CM_128_HMAC_SHA1_32, where libsrtp 2.5 misses the MKI of every SRTCP
-//   packet (it looks 4, not 10, bytes from the end). Our keys carry none.
+//   learnt to accept them for that reason); longer ones exist in no
+//   deployment we know. Our keys carry none. (libsrtp 2.5 misreads the MKI
+//   of SRTCP with AES_CM_128_HMAC_SHA1_32; we never send it one.)
 // - Lifetime: accepted from 1 to 2^48 packets (SRTP's own limit) and kept.
 //   It bounds the use of the peer's key, which the peer itself must renew (by
-//   re-INVITE) before it runs out; our keys carry none, i.e. libsrtp's limits
-//   (2^48 SRTP, 2^31 SRTCP packets), which a call never reaches.
+//   re-INVITE) before it runs out; our keys carry none, i.e. SRTP's own
+//   limits (2^48 SRTP, 2^31 SRTCP packets), which a call never reaches.
 // - Session parameters: WSH (replay window hint) is accepted and kept;
 //   KDR=0 (no re-derivation) is accepted, any other key derivation rate is
-//   not (libsrtp derives once). UNENCRYPTED_SRTP, UNENCRYPTED_SRTCP and
+//   not (srtp_session.cpp derives once). UNENCRYPTED_SRTP, UNENCRYPTED_SRTCP and
 //   UNAUTHENTICATED_SRTP are refused: SRTP here means encrypted and
 //   authenticated or nothing. FEC_ORDER and FEC_KEY are refused (no FEC
 //   here); unknown parameters too, unless they begin with "-", which marks

@@ -17,9 +17,6 @@ constexpr std::string_view kSdesMethod = "sdes-srtp";
 }  // namespace
 
 Result<SdesOffer> make_sdes_offer() {
-  // libsrtp's start (20 to 50 ms) is paid beside the offer on its way,
-  // not before it (the keys come from the kernel, not from libsrtp).
-  prepare_srtp_soon();
   auto attributes = make_crypto_offer();
   if (!attributes.ok()) return attributes.error();
   SdesOffer offer;
@@ -43,7 +40,6 @@ Result<SrtpKeying> accept_sdes_answer(const SdesOffer& offer, const std::vector<
 }
 
 Result<SdesReply> answer_sdes_offer(const std::vector<std::string>& offered, const SdesReply* current) {
-  prepare_srtp_soon();  // beside the ringing; the media session's SrtpSession waits for it if need be
   std::vector<std::string_view> views(offered.begin(), offered.end());
   auto answer = answer_crypto_offer(views);
   if (!answer.ok()) return answer.error();

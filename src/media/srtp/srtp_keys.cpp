@@ -51,10 +51,6 @@ Result<SrtpKeys> SrtpKeys::from_bytes(SrtpSuite suite, std::span<const uint8_t> 
       return Error::unusable_sdp("MKI of " + std::to_string(mki->length) + " bytes (we handle 1 to 4)");
     if (mki->length < 4 && mki->value >> (8 * mki->length) != 0)
       return Error::unusable_sdp("MKI value does not fit in " + std::to_string(mki->length) + " bytes");
-    // libsrtp 2.5 looks for an SRTCP packet's MKI before the SRTP tag length
-    // from the end, not the SRTCP one, which differ only in this suite.
-    if (suite == SrtpSuite::aes_cm_128_hmac_sha1_32)
-      return Error::unusable_sdp("an MKI with AES_CM_128_HMAC_SHA1_32 is not supported (libsrtp finds it in no SRTCP packet)");
   }
   SrtpKeys keys;
   keys.suite_ = suite;

@@ -1,8 +1,8 @@
-// One SRTP session (RFC 3711, RFC 7714) on libsrtp2: protects what we send
-// with our keys and checks and decrypts what the peer sends with theirs,
-// RTP and RTCP alike. libsrtp keeps, per SSRC, the rollover counter that
-// extends the 16-bit sequence number across wraps and the replay window
-// (128 packets) that refuses a packet seen before or too old.
+// One SRTP session (RFC 3711, RFC 7714): protects what we send with our
+// keys and checks and decrypts what the peer sends with theirs, RTP and
+// RTCP alike. Per SSRC it keeps the rollover counter that extends the
+// 16-bit sequence number across wraps and a replay window (128 packets)
+// that refuses a packet seen before or too old.
 //
 // The receiver learns a stream's rollover counter from the packets it gets,
 // starting at 0 (RFC 3711 3.3.1): if the first ones it gets come after the
@@ -10,11 +10,16 @@
 // sender that starts below 2^15 (as libwebrtc does) keeps the first wrap
 // more than 32767 packets (11 minutes of 20 ms audio) away.
 //
-// libsrtp is set up process-wide on the first session made (not earlier:
-// its crypto back end is memory that a registration does not need).
+// Our own transforms on OpenSSL's ciphers (srtp_crypto.h) rather than
+// libsrtp2: Debian's libsrtp2 is built on NSS, which made protecting a
+// packet 4 us instead of well under 1 us, added NSS's 2.7 MB of libraries
+// to every SRTP call and 20 to 50 ms of NSS start-up to its set-up
+// (measured with tests/bench/srtp_cost.cpp and /proc/PID/smaps). OpenSSL
+// is in the process already for TLS and DTLS. The unit tests check us
+// against libsrtp2 packet by packet (tests/unit/media/srtp).
 //
-// Threads: protect_* and unprotect_* use separate libsrtp contexts, so one
-// thread may send while another receives; each side is one thread's.
+// Threads: protect_* and unprotect_* keep separate state, so one thread may
+// send while another receives; each side is one thread's.
 #pragma once
 
 #include <cstddef>
@@ -42,16 +47,6 @@ struct UnprotectResult {
 
 const char* to_string(UnprotectStatus status);
 
-// Sets libsrtp up now rather than in the first SrtpSession::create: Debian's
-// libsrtp2 runs on NSS, whose start costs 20 to 50 ms and 1.8 MB (measured
-// with tests/bench/srtp_cost.cpp), which a call can pay while it waits for
-// the answer. Once per process, thread-safe; later calls cost nothing.
-Error prepare_srtp();
-// The same on a thread of its own, so that the call's signalling goes on
-// meanwhile (an offer, its answer, ICE, DTLS); the first SrtpSession then
-// waits for it only if it is not done yet. Once per process.
-void prepare_srtp_soon();
-
 class SrtpSession {
  public:
   // Bytes protect_rtp / protect_rtcp add at most, for any suite and MKI.
@@ -71,7 +66,7 @@ class SrtpSession {
   // In place: buffer holds the plain packet in its first `length` bytes and
   // has room for the overhead after it. Returns the protected length. Fails
   // on a packet that is not RTP/RTCP, on too little room, and on a sequence
-  // number sent before (libsrtp refuses to encrypt twice with one key stream).
+  // number sent before (a key stream must never encrypt twice).
   Result<size_t> protect_rtp(std::span<uint8_t> buffer, size_t length);
   Result<size_t> protect_rtcp(std::span<uint8_t> buffer, size_t length);
 
