@@ -1,10 +1,14 @@
+// SHA1_Init and friends are deprecated in OpenSSL 3 in favour of EVP, whose
+// per-call overhead is what HmacSha1 avoids (srtp_crypto.h); they remain,
+// with the same assembly (SHA extensions, AVX2) behind them.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "media/srtp/srtp_crypto.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -12,9 +16,12 @@ namespace sipcall::media::srtp_crypto {
 
 namespace {
 
-const EVP_CIPHER* ctr_cipher(size_t key_length) {
-  return key_length == 16 ? EVP_aes_128_ctr() : key_length == 32 ? EVP_aes_256_ctr() : nullptr;
+const EVP_CIPHER* ecb_cipher(size_t key_length) {
+  return key_length == 16 ? EVP_aes_128_ecb() : key_length == 32 ? EVP_aes_256_ecb() : nullptr;
 }
+
+constexpr size_t kBlock = 16;
+constexpr size_t kSha1Block = 64;
 
 const EVP_CIPHER* gcm_cipher(size_t key_length) {
   return key_length == 16 ? EVP_aes_128_gcm() : key_length == 32 ? EVP_aes_256_gcm() : nullptr;
@@ -25,14 +32,14 @@ bool fits_int(size_t n) { return n <= static_cast<size_t>(INT_MAX); }
 }  // namespace
 
 void AesCounter::Free::operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-void HmacSha1::Free::operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 void AesGcm::Free::operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 
 Result<AesCounter> AesCounter::create(std::span<const uint8_t> key) {
-  const EVP_CIPHER* cipher = ctr_cipher(key.size());
+  const EVP_CIPHER* cipher = ecb_cipher(key.size());
   if (!cipher) return Error::internal("SRTP: AES-CM needs a 128- or 256-bit key");
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (!ctx || EVP_EncryptInit_ex(ctx, cipher, nullptr, key.data(), nullptr) != 1) {
+  if (!ctx || EVP_EncryptInit_ex(ctx, cipher, nullptr, key.data(), nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
     EVP_CIPHER_CTX_free(ctx);
     return Error::internal("SRTP: AES-CM cannot be set up (OpenSSL)");
   }
@@ -40,37 +47,72 @@ Result<AesCounter> AesCounter::create(std::span<const uint8_t> key) {
 }
 
 Error AesCounter::apply(const Iv16& iv, std::span<uint8_t> data) {
-  auto* ctx = ctx_.get();
-  int n = 0;
-  // A new IV on the same key: counter mode restarts its key stream there.
-  if (!fits_int(data.size()) || EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv.data()) != 1 ||
-      EVP_EncryptUpdate(ctx, data.data(), &n, data.data(), static_cast<int>(data.size())) != 1)
-    return Error::internal("SRTP: AES-CM failed (OpenSSL)");
+  // Block i's counter is iv + i (RFC 3711 4.1.1); iv's last 16 bits are
+  // zero and a packet has fewer than 2^16 blocks, so i fills just them.
+  constexpr size_t kChunk = 32;  // blocks a round: 512 bytes of key stream on the stack
+  std::array<uint8_t, kChunk * kBlock> counters, stream;
+  size_t block = 0;
+  for (size_t done = 0; done < data.size();) {
+    const size_t bytes = std::min(data.size() - done, counters.size());
+    const size_t blocks = (bytes + kBlock - 1) / kBlock;
+    if (block + blocks > 0x10000) return Error::internal("SRTP: AES-CM over more than 2^16 blocks");
+    for (size_t b = 0; b < blocks; ++b, ++block) {
+      uint8_t* c = counters.data() + b * kBlock;
+      std::copy(iv.begin(), iv.end(), c);
+      c[14] = static_cast<uint8_t>(block >> 8);
+      c[15] = static_cast<uint8_t>(block);
+    }
+    int n = 0;
+    if (EVP_EncryptUpdate(ctx_.get(), stream.data(), &n, counters.data(), static_cast<int>(blocks * kBlock)) != 1 ||
+        n != static_cast<int>(blocks * kBlock))
+      return Error::internal("SRTP: AES-CM failed (OpenSSL)");
+    for (size_t i = 0; i < bytes; ++i) data[done + i] ^= stream[i];
+    done += bytes;
+  }
+  OPENSSL_cleanse(stream.data(), stream.size());
   return {};
 }
 
+struct HmacSha1::State {
+  SHA_CTX inner;  // after the key XOR ipad
+  SHA_CTX outer;  // after the key XOR opad
+  ~State() { OPENSSL_cleanse(this, sizeof *this); }
+};
+
+HmacSha1::HmacSha1(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HmacSha1::~HmacSha1() = default;
+HmacSha1::HmacSha1(HmacSha1&&) noexcept = default;
+HmacSha1& HmacSha1::operator=(HmacSha1&&) noexcept = default;
+
 Result<HmacSha1> HmacSha1::create(std::span<const uint8_t> key) {
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-  EVP_MAC_free(mac);  // the context holds its own reference
-  char digest[] = "SHA1";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
-  if (!ctx || EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
-    EVP_MAC_CTX_free(ctx);
-    return Error::internal("SRTP: HMAC-SHA1 cannot be set up (OpenSSL)");
+  // RFC 2104; SRTP's authentication keys are 20 bytes, below SHA-1's block.
+  if (key.size() > kSha1Block) return Error::internal("SRTP: HMAC-SHA1 key longer than a block");
+  std::array<uint8_t, kSha1Block> ipad, opad;
+  ipad.fill(0x36);
+  opad.fill(0x5c);
+  for (size_t i = 0; i < key.size(); ++i) {
+    ipad[i] ^= key[i];
+    opad[i] ^= key[i];
   }
-  return HmacSha1(ctx);
+  auto state = std::make_unique<State>();
+  const bool ok = SHA1_Init(&state->inner) == 1 && SHA1_Update(&state->inner, ipad.data(), ipad.size()) == 1 &&
+                  SHA1_Init(&state->outer) == 1 && SHA1_Update(&state->outer, opad.data(), opad.size()) == 1;
+  OPENSSL_cleanse(ipad.data(), ipad.size());
+  OPENSSL_cleanse(opad.data(), opad.size());
+  if (!ok) return Error::internal("SRTP: HMAC-SHA1 cannot be set up (OpenSSL)");
+  return HmacSha1(std::move(state));
 }
 
 Error HmacSha1::mac(std::span<const uint8_t> first, std::span<const uint8_t> second,
                     std::array<uint8_t, kHmacSha1Length>& out) {
-  auto* ctx = ctx_.get();
-  size_t n = 0;
-  // A null key restarts the MAC with the key it already has (OpenSSL 3).
-  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 || EVP_MAC_update(ctx, first.data(), first.size()) != 1 ||
-      EVP_MAC_update(ctx, second.data(), second.size()) != 1 || EVP_MAC_final(ctx, out.data(), &n, out.size()) != 1 ||
-      n != out.size())
-    return Error::internal("SRTP: HMAC-SHA1 failed (OpenSSL)");
+  SHA_CTX ctx = state_->inner;
+  std::array<uint8_t, SHA_DIGEST_LENGTH> inner;
+  bool ok = SHA1_Update(&ctx, first.data(), first.size()) == 1 &&
+            SHA1_Update(&ctx, second.data(), second.size()) == 1 && SHA1_Final(inner.data(), &ctx) == 1;
+  ctx = state_->outer;
+  ok = ok && SHA1_Update(&ctx, inner.data(), inner.size()) == 1 && SHA1_Final(out.data(), &ctx) == 1;
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+  if (!ok) return Error::internal("SRTP: HMAC-SHA1 failed (OpenSSL)");
   return {};
 }
 
